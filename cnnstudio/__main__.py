@@ -1,0 +1,8 @@
+"""``python -m cnnstudio`` runs the command-line interface."""
+
+import sys
+
+from cnnstudio.cli import main
+
+if __name__ == "__main__":
+    sys.exit(main())

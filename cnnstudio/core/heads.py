@@ -1,0 +1,136 @@
+"""The Head contract and the built-in classification head.
+
+A head receives the backbone's feature map ``(N, C, H, W)`` (never
+flattened by the backbone) and owns everything task-specific: its loss, the
+decoding of raw outputs into predictions, and its metrics. The trainer only
+ever calls the four methods below.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from cnnstudio.core import metrics as metric_fns
+from cnnstudio.errors import ConfigError
+
+GLOBAL_POOLS = ("none", "avg", "max")
+
+
+@dataclass
+class Targets:
+    """What a batch should be predicted as.
+
+    labels: (N,) int64; masks: (N, H, W) float in [0, 1] or None;
+    boxes: one (K_i, 4) float tensor per image or None.
+    """
+
+    labels: torch.Tensor
+    masks: torch.Tensor | None = None
+    boxes: list[torch.Tensor] | None = None
+
+    def to(self, device: torch.device | str) -> Targets:
+        return Targets(
+            labels=self.labels.to(device),
+            masks=None if self.masks is None else self.masks.to(device),
+            boxes=None if self.boxes is None else [b.to(device) for b in self.boxes],
+        )
+
+    @staticmethod
+    def concat(parts: list[Targets]) -> Targets:
+        return Targets(
+            labels=torch.cat([p.labels for p in parts]),
+            masks=None if parts[0].masks is None else torch.cat([p.masks for p in parts]),
+            boxes=None if parts[0].boxes is None else [b for p in parts for b in p.boxes],
+        )
+
+
+class Head(nn.Module):
+    """Base class of every head.
+
+    Subclasses implement ``forward``, ``loss``, ``predict`` and ``metrics``.
+    ``predict`` must return at least ``"probabilities"`` (N, num_classes) so
+    that accuracy and the confusion matrix work for every task. Metrics are
+    higher-is-better unless their name ends in ``loss``; ``primary_metric``
+    picks the best checkpoint (it is looked up with a ``val_`` prefix).
+    """
+
+    task: str = "classification"
+    primary_metric: str = "accuracy"
+
+    def __init__(self, num_classes: int) -> None:
+        super().__init__()
+        self.num_classes = num_classes
+        # Set by the trainer for class-balanced losses; not saved with the model.
+        self.register_buffer("class_weights", torch.ones(num_classes), persistent=False)
+
+    def set_class_weights(self, weights: torch.Tensor) -> None:
+        self.class_weights = weights.to(self.class_weights)
+
+    def loss(self, outputs: Any, targets: Targets) -> torch.Tensor:
+        raise NotImplementedError
+
+    def predict(self, outputs: Any) -> dict[str, torch.Tensor]:
+        raise NotImplementedError
+
+    def metrics(self, predictions: dict[str, torch.Tensor], targets: Targets) -> dict[str, float]:
+        raise NotImplementedError
+
+
+class ClassificationHead(Head):
+    """Global pooling (optional) -> flatten -> one linear layer -> class logits.
+
+    With ``global_pool="none"`` this is the lesson's ``fc1`` on the flattened
+    map, whose size is inferred from ``feature_shape`` instead of typed in.
+    """
+
+    def __init__(self, feature_shape: tuple[int, int, int], num_classes: int, global_pool: str = "none") -> None:
+        super().__init__(num_classes)
+        if global_pool not in GLOBAL_POOLS:
+            raise ConfigError(f"model.global_pool must be one of {', '.join(GLOBAL_POOLS)}, got {global_pool!r}")
+        channels, height, width = feature_shape
+        self.global_pool = global_pool
+        self.in_features = channels if global_pool != "none" else channels * height * width
+        self.fc = nn.Linear(self.in_features, num_classes)
+
+    def forward(self, features: torch.Tensor) -> torch.Tensor:
+        if self.global_pool == "avg":
+            features = features.mean(dim=(2, 3))
+        elif self.global_pool == "max":
+            features = features.amax(dim=(2, 3))
+        return self.fc(features.flatten(1))  # (N, num_classes) logits
+
+    def loss(self, outputs: torch.Tensor, targets: Targets) -> torch.Tensor:
+        return F.cross_entropy(outputs, targets.labels, weight=self.class_weights)
+
+    def predict(self, outputs: torch.Tensor) -> dict[str, torch.Tensor]:
+        probabilities = outputs.float().softmax(dim=1)
+        return {"probabilities": probabilities, "labels": probabilities.argmax(dim=1)}
+
+    def metrics(self, predictions: dict[str, torch.Tensor], targets: Targets) -> dict[str, float]:
+        return classification_metrics(predictions["probabilities"], targets.labels)
+
+
+def classification_metrics(probabilities: torch.Tensor, labels: torch.Tensor) -> dict[str, float]:
+    """Accuracy and macro F1, plus ROC AUC of class 1 for two-class tasks."""
+    num_classes = probabilities.shape[1]
+    predicted = probabilities.argmax(dim=1)
+    confusion = metric_fns.confusion_matrix(predicted, labels, num_classes)
+    result = {
+        "accuracy": metric_fns.accuracy(predicted, labels),
+        "macro_f1": metric_fns.macro_f1(confusion),
+    }
+    if num_classes == 2:
+        auc = metric_fns.roc_auc(probabilities[:, 1], labels == 1)
+        if not math.isnan(auc):
+            result["auc"] = auc
+    return result
+
+
+def build_classification_head(feature_shape: tuple[int, int, int], num_classes: int, options: dict[str, Any]) -> ClassificationHead:
+    return ClassificationHead(feature_shape, num_classes, global_pool=options.get("global_pool", "none"))

@@ -1,0 +1,26 @@
+"""Errors meant for people: their message is shown as-is by the CLI and the GUI.
+
+Anything that is *not* a ``CNNStudioError`` is a bug; front ends log its
+traceback and show a short generic message instead.
+"""
+
+
+class CNNStudioError(Exception):
+    """Base class for errors whose message is written for the user."""
+
+
+class ConfigError(CNNStudioError):
+    """A configuration value is invalid. The message names the field, e.g.
+    ``training.lr must be > 0, got -1``."""
+
+
+class DatasetError(CNNStudioError):
+    """A dataset cannot be found, opened or used (names the path or id)."""
+
+
+class RunError(CNNStudioError):
+    """A run folder is missing, incomplete or damaged (names the file)."""
+
+
+class TrainingError(CNNStudioError):
+    """Training cannot go on (for example the loss became NaN)."""

@@ -1,0 +1,42 @@
+"""The public plugin API: everything a plugin may import from CNN Studio.
+
+Cheap names (``hookimpl``, the descriptors, errors) import immediately;
+``ImageSet``, ``Head``, ``Targets`` and the built-in heads pull in torch,
+so they load lazily on first use and registering a plugin stays cheap.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+from cnnstudio.errors import CNNStudioError, ConfigError, DatasetError
+from cnnstudio.hookspecs import hookimpl
+from cnnstudio.specs import TASKS, DatasetOption, DatasetSpec, HeadSpec
+
+_LAZY = {
+    "ImageSet": "cnnstudio.core.imageset",
+    "SkippedFile": "cnnstudio.core.imageset",
+    "Head": "cnnstudio.core.heads",
+    "Targets": "cnnstudio.core.heads",
+    "ClassificationHead": "cnnstudio.core.heads",
+    "classification_metrics": "cnnstudio.core.heads",
+    "metrics": "cnnstudio.core",
+    "events": "cnnstudio.core",
+    "standard_options": "cnnstudio.core.standard_options",
+    "import_class_folders": "cnnstudio.core.folder_import",
+    "read_image": "cnnstudio.core.image_io",
+}
+
+__all__ = [
+    "hookimpl", "DatasetSpec", "DatasetOption", "HeadSpec", "TASKS",
+    "CNNStudioError", "ConfigError", "DatasetError", *_LAZY,
+]
+
+
+def __getattr__(name: str) -> Any:
+    module_name = _LAZY.get(name)
+    if module_name is None:
+        raise AttributeError(f"cnnstudio.plugin_api has no attribute {name!r}")
+    module = importlib.import_module(module_name)
+    return getattr(module, name) if hasattr(module, name) else importlib.import_module(f"{module_name}.{name}")

@@ -1,0 +1,136 @@
+"""Descriptors that plugins register: what a dataset or a head is, cheaply.
+
+Registering must not import torch or touch the disk, because every plugin is
+imported at start-up. A descriptor therefore holds a *factory* (``load`` or
+``build``) that does the heavy work only when called.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from cnnstudio.errors import ConfigError
+
+# The kinds of task a dataset poses. A head lists the tasks it can serve.
+TASKS = ("classification", "defect", "detection")
+
+
+@dataclass(frozen=True)
+class DatasetOption:
+    """One option a dataset's ``load`` accepts, with its default and limits."""
+
+    name: str
+    default: Any
+    help: str = ""
+    choices: tuple[Any, ...] | None = None
+    minimum: float | None = None
+    maximum: float | None = None
+
+    def validate(self, value: Any, dataset_id: str) -> Any:
+        """Return ``value`` coerced to the default's type, or raise ConfigError."""
+        field_name = f"dataset.options.{self.name}"
+        kind = type(self.default)
+        try:
+            if kind is bool:
+                if not isinstance(value, bool):
+                    raise TypeError
+            elif kind is int:
+                if isinstance(value, bool) or float(value) != int(value):
+                    raise TypeError
+                value = int(value)
+            elif kind is float:
+                if isinstance(value, bool):
+                    raise TypeError
+                value = float(value)
+            elif kind is str:
+                value = str(value)
+        except (TypeError, ValueError):
+            raise ConfigError(
+                f"{field_name} for {dataset_id} must be {kind.__name__}, got {value!r}"
+            ) from None
+        if self.choices is not None and value not in self.choices:
+            allowed = ", ".join(map(str, self.choices))
+            raise ConfigError(f"{field_name} must be one of {allowed}; got {value!r}")
+        if self.minimum is not None and value < self.minimum:
+            raise ConfigError(f"{field_name} must be >= {self.minimum}, got {value!r}")
+        if self.maximum is not None and value > self.maximum:
+            raise ConfigError(f"{field_name} must be <= {self.maximum}, got {value!r}")
+        return value
+
+
+@dataclass(frozen=True)
+class DatasetSpec:
+    """A dataset a plugin offers.
+
+    ``load(options)`` receives every option resolved (defaults filled in,
+    validated) and returns a ``cnnstudio.core.imageset.ImageSet``.
+    """
+
+    id: str
+    title: str
+    domain: str
+    description: str
+    load: Callable[[dict[str, Any]], Any]
+    task: str = "classification"
+    class_names: tuple[str, ...] = ()
+    options: tuple[DatasetOption, ...] = ()
+    default_head: str = "classification"
+
+    def __post_init__(self) -> None:
+        if not self.id or not isinstance(self.id, str):
+            raise ValueError("DatasetSpec.id must be a non-empty string")
+        if self.task not in TASKS:
+            raise ValueError(f"DatasetSpec {self.id}: task must be one of {TASKS}, got {self.task!r}")
+        if not callable(self.load):
+            raise ValueError(f"DatasetSpec {self.id}: load must be callable")
+
+    def resolve_options(self, given: dict[str, Any] | None = None) -> dict[str, Any]:
+        """Defaults overlaid with ``given``; unknown or invalid options raise ConfigError."""
+        given = dict(given or {})
+        known = {option.name: option for option in self.options}
+        unknown = sorted(set(given) - set(known))
+        if unknown:
+            allowed = ", ".join(sorted(known)) or "none"
+            raise ConfigError(
+                f"dataset.options.{unknown[0]} is not an option of {self.id} (options: {allowed})"
+            )
+        return {
+            name: option.validate(given[name], self.id) if name in given else option.default
+            for name, option in known.items()
+        }
+
+
+@dataclass(frozen=True)
+class HeadSpec:
+    """A model head a plugin offers.
+
+    ``build(feature_shape, num_classes, options)`` returns a
+    ``cnnstudio.core.heads.Head``; ``feature_shape`` is the backbone's output
+    ``(channels, height, width)`` for one image.
+    """
+
+    id: str
+    title: str
+    build: Callable[[tuple[int, int, int], int, dict[str, Any]], Any]
+    tasks: tuple[str, ...] = ("classification",)
+    description: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.id or not isinstance(self.id, str):
+            raise ValueError("HeadSpec.id must be a non-empty string")
+        if not callable(self.build):
+            raise ValueError(f"HeadSpec {self.id}: build must be callable")
+
+    def supports(self, task: str) -> bool:
+        return task in self.tasks
+
+
+@dataclass(frozen=True)
+class PluginOrigin:
+    """Where a plugin came from, for the plugins list and failure reports."""
+
+    kind: str  # "internal" | "builtin" | "entry point" | "folder"
+    location: str = ""
+    version: str = ""
+    extra: dict[str, str] = field(default_factory=dict)
