@@ -8,6 +8,7 @@ training split's statistics, so exported and reloaded models need nothing else.
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from typing import Any
 
 import torch
@@ -41,7 +42,7 @@ def build_backbone(config: ModelConfig) -> nn.Sequential:
             pool = nn.MaxPool2d(2, 2) if config.pooling == "max" else nn.AvgPool2d(2, 2)
             layers[f"pool{index}"] = pool
         in_channels = layer.out_channels
-    return nn.Sequential(layers)  # type: ignore[arg-type]
+    return nn.Sequential(OrderedDict(layers))
 
 
 def layer_shapes(config: ModelConfig) -> list[tuple[str, nn.Module, tuple[int, int, int]]]:
