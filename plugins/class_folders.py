@@ -1,0 +1,117 @@
+"""Built-in folder layout: the user's own images, one sub-folder per class.
+
+    my_photos/
+      apples/   1.jpg 2.png ...
+      pears/    3.jpg ...
+
+Claims a folder when at least one of its sub-folders holds image files,
+judging by file names only (a few hundred directory entries at most), and
+leaves MVTec-AD style (train/good, test/...) and YOLO style (images/,
+labels/) folders to the plugins that understand them. Nothing is decoded
+until the dataset is loaded.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from cnnstudio.plugin_api import DatasetOption, DatasetSpec, hookimpl
+
+# Kept in step with cnnstudio.core.image_io (not imported here: that pulls in torch).
+IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".webp", ".tif", ".tiff")
+RESIZE_POLICIES = ("pad", "stretch", "crop")
+
+_ENTRY_BUDGET = 400  # directory entries looked at in total before deciding
+_ENTRIES_PER_FOLDER = 60
+
+
+@hookimpl
+def cnnstudio_open_folder(path: Path) -> DatasetSpec | None:
+    """A DatasetSpec for a folder of class sub-folders, or None if it is not one."""
+    path = Path(path)
+    if not path.is_dir():
+        return None
+    try:
+        subfolders = sorted(
+            entry.name for entry in os.scandir(path)
+            if entry.is_dir() and not entry.name.startswith(".")
+        )
+    except OSError:
+        return None
+    names = set(subfolders)
+    if {"train", "test"} <= names and (path / "train" / "good").is_dir():
+        return None  # MVTec-AD layout
+    if {"images", "labels"} <= names:
+        return None  # YOLO layout
+    class_names = _classes_with_images(path, subfolders)
+    if not class_names:
+        return None
+    return DatasetSpec(
+        id=f"folder:{path}",
+        title=path.name or str(path),
+        domain="Own images",
+        description=(
+            f"Your images in {path}, one sub-folder per class "
+            f"({', '.join(class_names[:6])}{', ...' if len(class_names) > 6 else ''})."
+        ),
+        task="classification",
+        class_names=tuple(class_names),
+        options=(
+            DatasetOption("size", 64, "image width and height in pixels", minimum=16, maximum=512),
+            DatasetOption(
+                "resize", "pad",
+                "how non-square images become square: pad (letterbox), stretch, or crop (centre)",
+                choices=RESIZE_POLICIES,
+            ),
+        ),
+        load=lambda options: _load(path, options),
+    )
+
+
+def _load(path: Path, options: dict[str, Any]) -> Any:
+    from cnnstudio.plugin_api import import_class_folders
+
+    return import_class_folders(path, size=int(options["size"]), policy=str(options["resize"]))
+
+
+def _classes_with_images(path: Path, subfolders: list[str]) -> list[str]:
+    """Sub-folders holding an image file (directly or one level down), by name only.
+
+    Once the entry budget is spent the remaining sub-folders are assumed to
+    be classes; the import itself reports any that turn out empty.
+    """
+    budget = _ENTRY_BUDGET
+    classes = []
+    for name in subfolders:
+        if budget <= 0:
+            classes.append(name)
+            continue
+        found, budget = _has_images(path / name, budget, depth=1)
+        if found:
+            classes.append(name)
+    return classes
+
+
+def _has_images(folder: Path, budget: int, depth: int) -> tuple[bool, int]:
+    nested = []
+    try:
+        with os.scandir(folder) as entries:
+            for count, entry in enumerate(entries):
+                if count >= _ENTRIES_PER_FOLDER or budget <= 0:
+                    break
+                budget -= 1
+                if entry.name.startswith("."):
+                    continue
+                if entry.name.lower().endswith(IMAGE_EXTENSIONS) and entry.is_file():
+                    return True, budget
+                if depth > 0 and entry.is_dir():
+                    nested.append(Path(entry.path))
+    except OSError:
+        return False, budget
+    for sub in nested:
+        found, budget = _has_images(sub, budget, depth - 1)
+        if found:
+            return True, budget
+    return False, budget
