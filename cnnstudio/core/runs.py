@@ -1,0 +1,220 @@
+"""Run folders on disk: config, metrics log, weights, resumable state, summary.
+
+A run folder holds::
+
+    config.toml                 the RunConfig that trained it (RunConfig.save)
+    run.json                    class names, dataset, head, input stats, splits, status
+    metrics.jsonl               one JSON line per finished epoch
+    weights/best.safetensors    model state_dict of the best epoch (no pickle)
+    weights/last.safetensors    model state_dict after the last epoch
+    state/last.pt               optimizer, counters, RNG states (weights_only-loadable)
+    summary.json                final metrics, written when the run ends
+
+Every file is written atomically, so a kill -9 leaves the previous version of
+each file intact (``metrics.jsonl`` is appended; a torn last line is ignored).
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import re
+
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import torch
+from safetensors import SafetensorError
+from safetensors.torch import load as load_safetensors_bytes
+from safetensors.torch import save as save_safetensors_bytes
+
+from cnnstudio.core.atomic import append_line, atomic_write_bytes, atomic_write_text
+from cnnstudio.core.config import RunConfig
+from cnnstudio.errors import CNNStudioError, RunError
+
+CONFIG_FILE = "config.toml"
+INFO_FILE = "run.json"
+METRICS_FILE = "metrics.jsonl"
+SUMMARY_FILE = "summary.json"
+STATE_FILE = "state/last.pt"
+WEIGHTS = ("best", "last")
+
+
+def default_runs_root() -> Path:
+    """``$CNNSTUDIO_RUNS_DIR``, or ``<user data dir>/cnnstudio/runs``."""
+    configured = os.environ.get("CNNSTUDIO_RUNS_DIR")
+    if configured:
+        return Path(configured).expanduser()
+    import platformdirs
+
+    return Path(platformdirs.user_data_dir("cnnstudio")) / "runs"
+
+
+def new_run_dir(root: Path, label: str = "run") -> Path:
+    """Create and return a new, unique run folder ``<root>/<YYYYmmdd-HHMMSS>-<label>``.
+
+    Names sort by creation time; a clash within the same second gets ``-2``, ``-3``...
+    """
+    root = Path(root)
+    root.mkdir(parents=True, exist_ok=True)
+    slug = re.sub(r"[^A-Za-z0-9._-]+", "-", label).strip("-.") or "run"
+    base = f"{datetime.now().strftime('%Y%m%d-%H%M%S')}-{slug[:60]}"
+    for attempt in range(1, 1000):
+        path = root / (base if attempt == 1 else f"{base}-{attempt}")
+        try:
+            path.mkdir()
+            return path
+        except FileExistsError:
+            continue
+    raise RunError(f"{root}: cannot create a new run folder named {base}")
+
+
+def list_runs(root: Path | None = None) -> list[RunFolder]:
+    """Run folders (those with a config.toml) under ``root``, oldest first."""
+    root = Path(root) if root is not None else default_runs_root()
+    if not root.is_dir():
+        return []
+    return [RunFolder(p) for p in sorted(root.iterdir()) if (p / CONFIG_FILE).is_file()]
+
+
+class RunFolder:
+    """Typed access to one run folder. Loaders raise RunError naming the file."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+
+    def __repr__(self) -> str:
+        return f"RunFolder({str(self.path)!r})"
+
+    @property
+    def name(self) -> str:
+        return self.path.name
+
+    def file(self, relative: str) -> Path:
+        return self.path / relative
+
+    def weights_path(self, which: str = "best") -> Path:
+        if which not in WEIGHTS:
+            raise RunError(f"weights must be one of {', '.join(WEIGHTS)}, got {which!r}")
+        return self.path / "weights" / f"{which}.safetensors"
+
+    # ---- config and info ---------------------------------------------------
+    def save_config(self, config: RunConfig) -> None:
+        self.path.mkdir(parents=True, exist_ok=True)
+        config.save(self.file(CONFIG_FILE))
+
+    def load_config(self) -> RunConfig:
+        path = self._existing(CONFIG_FILE)
+        try:
+            return RunConfig.load(path)
+        except CNNStudioError as error:
+            raise RunError(f"{path} is damaged ({error})") from None
+
+    def write_info(self, info: dict[str, Any]) -> None:
+        atomic_write_text(self.file(INFO_FILE), json.dumps(info, indent=2, sort_keys=True))
+
+    def read_info(self) -> dict[str, Any]:
+        return self._read_json(INFO_FILE)
+
+    def update_info(self, **changes: Any) -> dict[str, Any]:
+        info = self.read_info() if self.file(INFO_FILE).exists() else {}
+        info.update(changes)
+        self.write_info(info)
+        return info
+
+    @property
+    def status(self) -> str:
+        """running | finished | cancelled | failed, or "unknown" without run.json."""
+        try:
+            return str(self.read_info().get("status", "unknown"))
+        except RunError:
+            return "unknown"
+
+    # ---- metrics -------------------------------------------------------------
+    def append_metrics(self, record: dict[str, Any]) -> None:
+        append_line(self.file(METRICS_FILE), json.dumps(record, sort_keys=True))
+
+    def read_metrics(self) -> list[dict[str, Any]]:
+        """One dict per epoch; a torn or garbled line (a killed writer) is skipped."""
+        path = self.file(METRICS_FILE)
+        if not path.exists():
+            return []
+        records = []
+        for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
+            try:
+                record = json.loads(line)
+            except json.JSONDecodeError:
+                continue
+            if isinstance(record, dict):
+                records.append(record)
+        return records
+
+    def truncate_metrics(self, last_epoch: int) -> None:
+        """Keep only the epochs up to ``last_epoch`` (used when resuming)."""
+        records = [r for r in self.read_metrics() if int(r.get("epoch", 0)) <= last_epoch]
+        text = "".join(json.dumps(r, sort_keys=True) + "\n" for r in records)
+        atomic_write_text(self.file(METRICS_FILE), text)
+
+    def write_summary(self, summary: dict[str, Any]) -> None:
+        atomic_write_text(self.file(SUMMARY_FILE), json.dumps(summary, indent=2, sort_keys=True))
+
+    def read_summary(self) -> dict[str, Any]:
+        return self._read_json(SUMMARY_FILE)
+
+    # ---- weights and state -----------------------------------------------------
+    def save_weights(self, which: str, state_dict: dict[str, torch.Tensor], epoch: int) -> Path:
+        """Write a state_dict as safetensors (contiguous CPU copies), atomically."""
+        tensors = {k: v.detach().to("cpu").contiguous().clone() for k, v in state_dict.items()}
+        data = save_safetensors_bytes(tensors, metadata={"epoch": str(epoch), "format": "pt"})
+        path = self.weights_path(which)
+        atomic_write_bytes(path, data)
+        return path
+
+    def load_weights(self, which: str = "best") -> dict[str, torch.Tensor]:
+        path = self.weights_path(which)
+        relative = path.relative_to(self.path).as_posix()
+        if not path.exists():
+            raise RunError(f"{self.path}: {relative} is missing (the run saved no {which} weights)")
+        try:
+            return load_safetensors_bytes(path.read_bytes())
+        except (SafetensorError, ValueError, OSError, RuntimeError) as error:
+            raise RunError(f"{self.path}: {relative} is damaged ({error})") from None
+
+    def save_state(self, state: dict[str, Any]) -> None:
+        buffer = io.BytesIO()
+        torch.save(state, buffer)
+        atomic_write_bytes(self.file(STATE_FILE), buffer.getvalue())
+
+    def load_state(self) -> dict[str, Any]:
+        path = self._existing(STATE_FILE)
+        try:
+            # weights_only: nothing is unpickled beyond tensors and plain containers.
+            return torch.load(io.BytesIO(path.read_bytes()), map_location="cpu", weights_only=True)
+        except Exception as error:  # noqa: BLE001 - any unpickling failure means damage
+            raise RunError(f"{self.path}: {STATE_FILE} is damaged ({type(error).__name__}: {error})") from None
+
+    # ---- helpers ---------------------------------------------------------------
+    def _existing(self, relative: str) -> Path:
+        path = self.file(relative)
+        if not path.is_file():
+            raise RunError(f"{self.path}: {relative} is missing (is this a CNN Studio run folder?)")
+        return path
+
+    def _read_json(self, relative: str) -> dict[str, Any]:
+        path = self._existing(relative)
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (json.JSONDecodeError, UnicodeDecodeError, OSError) as error:
+            raise RunError(f"{self.path}: {relative} is damaged ({error})") from None
+        if not isinstance(data, dict):
+            raise RunError(f"{self.path}: {relative} is damaged (expected a JSON object)")
+        return data
+
+
+def now_iso() -> str:
+    """The local time as an ISO 8601 string, for run.json."""
+    return datetime.now().astimezone().isoformat(timespec="seconds")
+
+

@@ -1,0 +1,330 @@
+"""The Trainer: one fit loop, read top to bottom, that emits events and saves a run folder.
+
+    trainer = Trainer(config, imageset, head_spec, run_dir, observers=[print])
+    finished = trainer.fit()          # RunFinished; raises TrainingError on NaN loss
+
+Order of events: RunStarted, Snapshot(epoch 0), then per epoch BatchEnded
+(every ``batch_event_every`` batches), EpochEnded, Advice (when it first
+applies), Snapshot, CheckpointWritten ("last", and "best" when it improved);
+finally RunFinished, or RunFailed followed by the exception. Stopping is
+cooperative: ``stop_requested()`` is asked before every batch; the run then
+leaves through the normal path, saves "last" and finishes as "cancelled".
+``Trainer.resume`` continues from "last": exactly (same numbers as an
+uninterrupted run on CPU) when the stop fell between epochs; a run stopped
+mid-epoch redoes that epoch from its partly trained weights.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import traceback
+from dataclasses import replace
+from pathlib import Path
+from typing import Any, Callable, Sequence
+
+import torch
+
+from cnnstudio.core.augment import BatchAugmenter
+from cnnstudio.core.config import RunConfig
+from cnnstudio.core.device import resolve_device, resolve_threads, use_channels_last
+from cnnstudio.core.evaluation import evaluate_tensors, targets_of
+from cnnstudio.core.events import (
+    Advice, BatchEnded, CheckpointWritten, EpochEnded, Event, RunFailed, RunFinished, RunStarted,
+)
+from cnnstudio.core.heads import Targets
+from cnnstudio.core.imageset import ImageSet
+from cnnstudio.core.loop_state import (
+    LoopState, learning_rate, make_state, score_of, stream_seed, suggested_lr,
+)
+from cnnstudio.core.model import CNNModel, build_model, feature_shape
+from cnnstudio.core.runs import RunFolder, now_iso
+from cnnstudio.core.snapshot import snapshot_indices, take_snapshot
+from cnnstudio.core.splits import channel_stats, resize_images, stratified_split
+from cnnstudio.core.summary import require_trainable
+from cnnstudio.errors import CNNStudioError, ConfigError, DatasetError, TrainingError
+from cnnstudio.specs import HeadSpec
+
+log = logging.getLogger(__name__)
+Observer = Callable[[Event], None]
+
+
+class Trainer:
+    """Trains ``config``'s model on ``imageset`` into ``run_dir``."""
+
+    def __init__(
+        self,
+        config: RunConfig,
+        imageset: ImageSet,
+        head_spec: HeadSpec,
+        run_dir: Path,
+        *,
+        observers: Sequence[Observer] = (),
+        stop_requested: Callable[[], bool] | None = None,
+        batch_event_every: int = 10,
+        snapshot_images: int = 4,
+    ) -> None:
+        # Refuse a bad config before anything is written or computed.
+        self.config = config.validate()
+        require_trainable(config.model, imageset.num_classes)
+        self.imageset, self.head_spec = imageset, head_spec
+        self.run = RunFolder(run_dir)
+        self.observers = list(observers)
+        self.stop_requested = stop_requested or (lambda: False)
+        self.batch_event_every = max(1, batch_event_every)
+        self.snapshot_images = snapshot_images
+        self._resume_from: tuple[dict[str, Any], dict[str, torch.Tensor]] | None = None
+
+    @classmethod
+    def resume(
+        cls, run_dir: Path, imageset: ImageSet, head_spec: HeadSpec, *, epochs: int | None = None,
+        observers: Sequence[Observer] = (), stop_requested: Callable[[], bool] | None = None, **kwargs: Any,
+    ) -> Trainer:
+        """A Trainer that continues ``run_dir`` from its last saved epoch (to ``epochs`` if given)."""
+        run = RunFolder(run_dir)
+        config = run.load_config()
+        if epochs is not None:
+            config = replace(config, training=replace(config.training, epochs=epochs)).validate()
+        state, weights = run.load_state(), run.load_weights("last")
+        done = int(state["loop"]["epoch"])
+        if done >= config.training.epochs and not state.get("partial_epoch"):
+            raise ConfigError(
+                f"{run.path} already trained {done} of training.epochs = {config.training.epochs}; "
+                f"ask for more epochs to continue it"
+            )
+        trainer = cls(config, imageset, head_spec, run.path, observers=observers, stop_requested=stop_requested, **kwargs)
+        trainer._resume_from = (state, weights)
+        return trainer
+
+    # ---- the loop -----------------------------------------------------------
+    def fit(self) -> RunFinished:
+        """Train to ``training.epochs`` (or until stopped) and return the final event."""
+        threads, deterministic = torch.get_num_threads(), torch.are_deterministic_algorithms_enabled()
+        try:
+            return self._fit()
+        except CNNStudioError as error:
+            self._fail(str(error))
+            raise
+        except Exception as error:
+            self._fail(f"training stopped by an unexpected error: {type(error).__name__}: {error}")
+            raise
+        finally:
+            torch.set_num_threads(threads)
+            torch.use_deterministic_algorithms(deterministic)
+
+    def _fit(self) -> RunFinished:
+        cfg, t, run = self.config, self.config.training, self.run
+        started = time.perf_counter()
+        device = resolve_device(cfg.device)
+        threads = resolve_threads(cfg.threads)
+        torch.set_num_threads(threads)
+        if device.type == "cpu":
+            torch.use_deterministic_algorithms(True, warn_only=True)
+        torch.manual_seed(cfg.seed)
+
+        # Data: resize once, split by class, normalise with the train split's statistics.
+        data = self.imageset
+        images, masks, boxes = resize_images(data.images, cfg.model.input_size, data.masks, data.boxes)
+        data = ImageSet(images, data.labels, list(data.class_names), masks, boxes, list(data.sources), name=data.name)
+        train_idx, val_idx, test_idx = stratified_split(data.labels, t.val_fraction, t.test_fraction, cfg.seed)
+        if len(train_idx) == 0 or len(val_idx) == 0:
+            raise DatasetError(
+                f"{data.name or 'the dataset'} has {len(data)} images: too few for a training and a validation split"
+            )
+        train, val, test = data.subset(train_idx), data.subset(val_idx), data.subset(test_idx)
+        train_targets, val_targets = targets_of(train), targets_of(val)
+        mean, std = channel_stats(train.images)
+
+        # Model, loss weights, optimizer.
+        num_classes = data.num_classes
+        model = build_model(cfg.model, self.head_spec.build, num_classes, cfg.head.options, mean, std)
+        head = model.head
+        if t.class_balanced_loss:
+            counts = torch.bincount(train.labels, minlength=num_classes).double()
+            weights = torch.where(counts > 0, counts.sum() / (num_classes * counts.clamp_min(1)), 0.0)
+            head.set_class_weights((weights / weights[counts > 0].mean()).float())
+        channels_last = use_channels_last(cfg.model, device)
+        model.to(device)
+        if channels_last:
+            model.to(memory_format=torch.channels_last)
+        if t.optimizer == "sgd":
+            optimizer = torch.optim.SGD(model.parameters(), lr=t.lr, momentum=0.9, weight_decay=t.weight_decay)
+        else:
+            optimizer = torch.optim.Adam(model.parameters(), lr=t.lr, weight_decay=t.weight_decay)
+        loop = LoopState()
+        if self._resume_from is not None:
+            state, weights = self._resume_from
+            model.load_state_dict(weights)
+            optimizer.load_state_dict(state["optimizer"])
+            loop = LoopState.from_dict(state["loop"])
+            torch.set_rng_state(state["torch_rng"])
+        augmenter = BatchAugmenter(flip=t.augment_flip, shift=t.augment_shift)
+        shown = snapshot_indices(val.labels, self.snapshot_images)
+        shown_images, shown_labels = val.images[shown], val.labels[shown]
+
+        run.save_config(cfg)
+        info = {
+            "status": "running", "class_names": list(data.class_names), "dataset_name": data.name,
+            "head_id": self.head_spec.id, "feature_shape": list(feature_shape(cfg.model)),
+            "input_mean": mean.tolist(), "input_std": std.tolist(), "device": str(device), "threads": threads,
+            "channels_last": channels_last,
+            "split_sizes": {"train": len(train), "val": len(val), "test": len(test)},
+        }
+        if self._resume_from is None:
+            info["created"] = now_iso()
+        else:
+            run.truncate_metrics(loop.epoch)
+        run.update_info(**info)
+        self._emit(RunStarted(
+            str(run.path), tuple(data.class_names), len(train), len(val), len(test), t.epochs,
+            loop.epoch + 1, str(device), threads, cfg.to_dict(),
+        ))
+        self._emit(take_snapshot(model, loop.epoch, shown_images, shown_labels))
+
+        reason, partial = "completed", False
+        n_train, batch_size = len(train), t.batch_size
+        # A trailing batch of one image is skipped (batch-norm cannot train on it); the
+        # order is reshuffled every epoch, so no image is left out for good.
+        starts = [s for s in range(0, n_train, batch_size) if n_train - s > 1 or s == 0]
+        epoch_seconds: list[float] = []
+        for epoch in range(loop.epoch + 1, t.epochs + 1):
+            epoch_start = time.perf_counter()
+            lr = learning_rate(t.lr, t.lr_schedule, epoch, t.epochs)
+            for group in optimizer.param_groups:
+                group["lr"] = lr
+            torch.manual_seed(stream_seed(cfg.seed, epoch, 0))  # dropout
+            order = torch.randperm(n_train, generator=torch.Generator().manual_seed(stream_seed(cfg.seed, epoch, 1)))
+            augment_rng = torch.Generator().manual_seed(stream_seed(cfg.seed, epoch, 2))
+            model.train()
+            seen, correct, loss_sum = 0, 0, 0.0
+            for batch_number, start in enumerate(starts, start=1):
+                if self.stop_requested():
+                    reason, partial = "cancelled", batch_number > 1
+                    break
+                index = order[start : start + batch_size]
+                batch = train.images[index].float().div_(255)  # (n, 3, H, W) float in [0, 1]
+                targets = _select(train_targets, index)
+                if augmenter.enabled:
+                    batch, targets.masks, targets.boxes = augmenter(batch, targets.masks, targets.boxes, augment_rng)
+                batch = batch.to(device, memory_format=torch.channels_last if channels_last else torch.contiguous_format)
+                targets = targets.to(device)
+                outputs = model(batch)
+                loss = head.loss(outputs, targets)
+                if not torch.isfinite(loss):
+                    kind = "NaN" if torch.isnan(loss) else "infinite"
+                    raise TrainingError(
+                        f"the loss became {kind} at epoch {epoch}, batch {batch_number}: the learning rate "
+                        f"{t.lr:g} is probably too high; try {suggested_lr(t.lr):g}"
+                    )
+                optimizer.zero_grad(set_to_none=True)
+                loss.backward()
+                optimizer.step()
+                loop.step += 1
+                loss_value = loss.detach().item()
+                with torch.no_grad():
+                    hits = int((head.predict(outputs)["probabilities"].argmax(dim=1) == targets.labels).sum())
+                n = len(index)
+                seen, correct, loss_sum = seen + n, correct + hits, loss_sum + loss_value * n
+                if batch_number % self.batch_event_every == 0 or batch_number == len(starts):
+                    self._emit(BatchEnded(
+                        epoch, batch_number, len(starts), loop.step, loss_value, hits / n,
+                        seen / max(time.perf_counter() - epoch_start, 1e-9),
+                    ))
+            if reason == "cancelled":
+                break
+
+            train_seconds = time.perf_counter() - epoch_start
+            result = evaluate_tensors(model, val.images, val_targets, device=device, channels_last=channels_last)
+            metrics = {"loss": loss_sum / seen, "accuracy": correct / seen, "val_loss": result.loss}
+            metrics.update({f"val_{name}": value for name, value in result.metrics.items()})
+            is_best = loop.improved(score_of(metrics, head.primary_metric), result.loss)
+            loop.epoch = epoch
+            loop.history.append(dict(metrics))
+            if is_best:
+                loop.best_epoch, loop.best_score, loop.best_val_loss = epoch, score_of(metrics, head.primary_metric), result.loss
+                loop.bad_epochs = 0
+            else:
+                loop.bad_epochs += 1
+            seconds = time.perf_counter() - epoch_start
+            loop.seconds += seconds
+            epoch_seconds.append(seconds)
+            images_per_s = seen / max(train_seconds, 1e-9)
+            eta = sum(epoch_seconds) / len(epoch_seconds) * (t.epochs - epoch)
+            run.append_metrics({
+                "epoch": epoch, "metrics": metrics, "lr": lr, "seconds": seconds,
+                "images_per_s": images_per_s, "is_best": is_best, "step": loop.step,
+            })
+            self._emit(EpochEnded(epoch, t.epochs, metrics, lr, images_per_s, eta, seconds, is_best))
+            self._advise(loop, epoch, metrics)
+            self._emit(take_snapshot(model, epoch, shown_images, shown_labels))
+            self._save(model, optimizer, loop, "last", partial=False)
+            if is_best:
+                self._save(model, optimizer, loop, "best", partial=False)
+            if t.patience and loop.bad_epochs >= t.patience and epoch < t.epochs:
+                reason = "early_stopped"
+                break
+
+        if reason == "cancelled":
+            self._save(model, optimizer, loop, "last", partial=partial)
+
+        # The final numbers come from the best checkpoint, on validation and test.
+        if run.weights_path("best").exists():
+            model.load_state_dict(run.load_weights("best"))
+        final: dict[str, float] = {}
+        for prefix, part in (("val", val), ("test", test)):
+            if len(part):
+                result = evaluate_tensors(model, part.images, targets_of(part), device=device, channels_last=channels_last)
+                final[f"{prefix}_loss"] = result.loss
+                final.update({f"{prefix}_{name}": value for name, value in result.metrics.items()})
+        seconds = time.perf_counter() - started
+        finished = RunFinished(str(run.path), reason, loop.epoch, loop.best_epoch, final, seconds)
+        run.write_summary({
+            "reason": reason, "epochs_run": loop.epoch, "best_epoch": loop.best_epoch,
+            "metrics": final, "seconds": seconds, "finished": now_iso(),
+        })
+        run.update_info(status="cancelled" if reason == "cancelled" else "finished", best_epoch=loop.best_epoch)
+        self._emit(finished)
+        return finished
+
+    # ---- helpers ------------------------------------------------------------
+    def _save(self, model: CNNModel, optimizer: torch.optim.Optimizer, loop: LoopState, which: str, partial: bool) -> None:
+        path = self.run.save_weights(which, model.state_dict(), loop.epoch)
+        if which == "last":
+            self.run.save_state(make_state(loop, optimizer, partial))
+        self._emit(CheckpointWritten(loop.epoch, which, str(path)))
+
+    def _advise(self, loop: LoopState, epoch: int, metrics: dict[str, float]) -> None:
+        """Over-fitting advice the first time it applies, once per run (its numbers change every epoch)."""
+        from cnnstudio.core.advice import overfitting_advice
+
+        if "val_accuracy" not in metrics or loop.overfitting_shown:
+            return
+        message = overfitting_advice(epoch, metrics["accuracy"], metrics["val_accuracy"], history=loop.history[:-1])
+        if message:
+            self._emit(Advice(epoch, "overfitting", message))
+            loop.overfitting_shown = True
+
+    def _emit(self, event: Event) -> None:
+        for observer in self.observers:
+            try:
+                observer(event)
+            except Exception:  # an observer's bug must not stop training
+                log.exception("observer %r failed on %s", observer, type(event).__name__)
+
+    def _fail(self, message: str) -> None:
+        try:
+            if self.run.path.exists():
+                self.run.update_info(status="failed", error=message)
+        except Exception:
+            log.exception("could not mark %s as failed", self.run.path)
+        self._emit(RunFailed(str(self.run.path), message, traceback.format_exc()))
+
+
+def _select(targets: Targets, index: torch.Tensor) -> Targets:
+    """The targets of the images at ``index`` (masks as float copies)."""
+    return Targets(
+        labels=targets.labels[index],
+        masks=None if targets.masks is None else targets.masks[index].clone(),
+        boxes=None if targets.boxes is None else [targets.boxes[i] for i in index.tolist()],
+    )
+

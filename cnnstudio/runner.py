@@ -1,0 +1,130 @@
+"""Ties plugins to the core: find a run's dataset and head, then train, resume or evaluate.
+
+The CLI and the GUI's training process both call these; the core itself never
+imports the plugin manager.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Callable, Sequence
+
+from cnnstudio.core.config import RunConfig
+from cnnstudio.core.evaluation import EvaluationReport, evaluate
+from cnnstudio.core.events import Event, RunFinished
+from cnnstudio.core.imageset import ImageSet
+from cnnstudio.core.prediction import TrainedModel, load_trained_model
+from cnnstudio.core.runs import RunFolder, default_runs_root, new_run_dir
+from cnnstudio.core.train import Trainer
+from cnnstudio.errors import ConfigError, DatasetError
+from cnnstudio.specs import DatasetSpec, HeadSpec
+
+Observer = Callable[[Event], None]
+
+
+def _manager(manager: Any | None) -> Any:
+    if manager is not None:
+        return manager
+    from cnnstudio.plugins import get_plugin_manager
+
+    return get_plugin_manager()
+
+
+def prepare(config: RunConfig, manager: Any | None = None) -> tuple[DatasetSpec, ImageSet, HeadSpec]:
+    """The dataset spec, the loaded ImageSet and the head spec of ``config``."""
+    manager = _manager(manager)
+    config.validate()
+    dataset_spec = manager.dataset(config.dataset.id)
+    options = dataset_spec.resolve_options(config.dataset.options)
+    head_spec = resolve_head(config, dataset_spec, manager)
+    imageset = dataset_spec.load(options)
+    if not isinstance(imageset, ImageSet):
+        raise DatasetError(f"dataset {dataset_spec.id}: its loader returned {type(imageset).__name__}, not an ImageSet")
+    return dataset_spec, imageset, head_spec
+
+
+def resolve_head(config: RunConfig, dataset_spec: DatasetSpec, manager: Any | None = None) -> HeadSpec:
+    """``head.id``, or the dataset's default head; it must serve the dataset's task."""
+    manager = _manager(manager)
+    head_id = config.head.id or dataset_spec.default_head
+    head_spec = manager.head(head_id)
+    if not head_spec.supports(dataset_spec.task):
+        compatible = ", ".join(h.id for h in manager.heads_for_task(dataset_spec.task)) or "none"
+        raise ConfigError(
+            f"head.id '{head_id}' cannot serve a '{dataset_spec.task}' dataset; compatible heads: {compatible}"
+        )
+    return head_spec
+
+
+def _record_dataset(run_dir: Path, dataset_spec: DatasetSpec, options: dict[str, Any], head_spec: HeadSpec) -> None:
+    RunFolder(run_dir).update_info(
+        dataset_id=dataset_spec.id, dataset_title=dataset_spec.title, dataset_task=dataset_spec.task,
+        dataset_options=options, head_id=head_spec.id,
+    )
+
+
+def train_run(
+    config: RunConfig,
+    runs_root: Path | None = None,
+    run_dir: Path | None = None,
+    observers: Sequence[Observer] = (),
+    stop_requested: Callable[[], bool] | None = None,
+    manager: Any | None = None,
+    **trainer_options: Any,
+) -> RunFinished:
+    """Train ``config`` into ``run_dir`` (or a new folder under ``runs_root``)."""
+    manager = _manager(manager)
+    dataset_spec, imageset, head_spec = prepare(config, manager)
+    options = dataset_spec.resolve_options(config.dataset.options)
+    if run_dir is None:
+        label = f"{Path(dataset_spec.id).name}-{config.model.preset}"
+        run_dir = new_run_dir(Path(runs_root) if runs_root else default_runs_root(), label)
+    run_dir = Path(run_dir)
+    trainer = Trainer(
+        config, imageset, head_spec, run_dir,
+        observers=[*observers, manager.emit], stop_requested=stop_requested, **trainer_options,
+    )
+    run_dir.mkdir(parents=True, exist_ok=True)
+    _record_dataset(run_dir, dataset_spec, options, head_spec)
+    return trainer.fit()
+
+
+def resume_run(
+    run_dir: Path,
+    epochs: int | None = None,
+    observers: Sequence[Observer] = (),
+    stop_requested: Callable[[], bool] | None = None,
+    manager: Any | None = None,
+    **trainer_options: Any,
+) -> RunFinished:
+    """Continue a stopped run from its last epoch (to ``epochs`` in total if given)."""
+    manager = _manager(manager)
+    config = RunFolder(run_dir).load_config()
+    _, imageset, head_spec = prepare(config, manager)
+    trainer = Trainer.resume(
+        Path(run_dir), imageset, head_spec, epochs=epochs,
+        observers=[*observers, manager.emit], stop_requested=stop_requested, **trainer_options,
+    )
+    return trainer.fit()
+
+
+def load_run_model(run_dir: Path, which: str = "best", manager: Any | None = None) -> TrainedModel:
+    """A run's trained model, with its head taken from the plugins."""
+    manager = _manager(manager)
+    head_id = str(RunFolder(run_dir).read_info().get("head_id", "classification"))
+    return load_trained_model(run_dir, which, head_spec=manager.head(head_id))
+
+
+def evaluate_run(
+    run_dir: Path, dataset: str | None = None, split: str = "test", which: str = "best", manager: Any | None = None
+) -> EvaluationReport:
+    """Evaluate a run on ``split`` of its own dataset, or of ``dataset`` (an id or folder) with the same classes."""
+    manager = _manager(manager)
+    model = load_run_model(run_dir, which, manager)
+    config = model.config
+    if dataset is not None and dataset != config.dataset.id:
+        spec = manager.dataset(dataset)
+        imageset = spec.load(spec.resolve_options({}))
+    else:
+        _, imageset, _ = prepare(config, manager)
+    return evaluate(model, imageset, split=split)

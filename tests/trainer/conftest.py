@@ -1,0 +1,25 @@
+"""Fixtures for the trainer tests (helpers live in trainer_helpers.py)."""
+
+from __future__ import annotations
+
+import pytest
+
+from cnnstudio.core.heads import build_classification_head
+from cnnstudio.core.imageset import ImageSet
+from cnnstudio.specs import HeadSpec
+from trainer_helpers import Recorder, squares_imageset
+
+
+@pytest.fixture
+def squares() -> ImageSet:
+    return squares_imageset()
+
+
+@pytest.fixture
+def head_spec() -> HeadSpec:
+    return HeadSpec("classification", "Classification", build_classification_head, ("classification", "defect"))
+
+
+@pytest.fixture
+def recorder() -> Recorder:
+    return Recorder()

@@ -1,0 +1,76 @@
+"""A trained run predicting on images and files, and evaluated on a split."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+from PIL import Image
+
+from cnnstudio.core import metrics
+from cnnstudio.core.device import resolve_device, resolve_threads
+from cnnstudio.core.evaluation import evaluate
+from cnnstudio.core.prediction import load_trained_model
+from cnnstudio.core.train import Trainer
+from cnnstudio.errors import ConfigError, RunError
+
+from trainer_helpers import squares_imageset, tiny_config
+
+
+@pytest.fixture
+def trained(tmp_path, squares, head_spec):
+    run_dir = tmp_path / "run"
+    Trainer(tiny_config(epochs=3), squares, head_spec, run_dir).fit()
+    return load_trained_model(run_dir)
+
+
+def test_predict_files_classifies_images_and_reports_a_broken_file(trained, tmp_path):
+    bright = squares_imageset(2, size=40, seed=9).images[0]  # another size than training
+    Image.fromarray(bright.permute(1, 2, 0).numpy()).save(tmp_path / "bright.png")
+    (tmp_path / "broken.png").write_bytes(b"\x89PNG\r\n\x1a\n garbage")
+
+    results = trained.predict_files([tmp_path / "bright.png", tmp_path / "broken.png"])
+
+    assert results[0]["class"] == "bright" and results[0]["index"] == 0
+    assert set(results[0]["probabilities"]) == {"bright", "dark"}
+    assert sum(results[0]["probabilities"].values()) == pytest.approx(1.0)
+    assert results[1]["file"].endswith("broken.png") and "broken.png" in results[1]["error"]
+    assert "class" not in results[1]
+
+
+def test_predict_images_matches_labels_on_training_like_images(trained):
+    images = squares_imageset(8, size=16, seed=11)
+    predicted = [r["index"] for r in trained.predict_images(images.images)]
+    assert predicted == images.labels.tolist()
+
+
+def test_evaluation_report_numbers_agree_with_its_confusion_matrix(trained, squares):
+    report = evaluate(trained, squares, split="all")
+    confusion = torch.tensor(report.confusion)
+    assert report.num_images == len(squares) == int(confusion.sum())
+    assert report.accuracy == pytest.approx(float(confusion.diag().sum() / confusion.sum()))
+    for row, per_class in zip(confusion, report.per_class):
+        assert per_class["support"] == int(row.sum())
+    assert report.per_class == metrics.per_class_report(report.confusion)
+    assert report.head_metrics["accuracy"] == pytest.approx(report.accuracy)
+    assert report.roc_auc is not None and 0 <= report.roc_auc <= 1
+    data = report.to_dict()
+    assert set(data["per_class"]) == {"bright", "dark"} and len(data["probabilities"]) == len(squares)
+
+    test_report = evaluate(trained, squares, split="test")
+    assert test_report.num_images == 12  # 1/8 of 96, stratified as in training
+
+
+def test_weights_that_do_not_fit_the_config_are_a_run_error(trained, tmp_path):
+    config = trained.config
+    config.model.conv_layers[0].out_channels = 5
+    config.save(trained.run_dir / "config.toml")
+    with pytest.raises(RunError, match="weights/best.safetensors does not fit the model"):
+        load_trained_model(trained.run_dir)
+
+
+def test_asking_for_cuda_without_a_gpu_is_a_config_error(monkeypatch):
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    with pytest.raises(ConfigError, match="device is 'cuda' but no CUDA GPU is available; use auto or cpu"):
+        resolve_device("cuda")
+    assert resolve_device("cpu").type == "cpu"
+    assert resolve_threads(3) == 3 and resolve_threads(0) >= 1
