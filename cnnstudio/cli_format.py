@@ -96,6 +96,10 @@ class TrainingPrinter:
         self._say(f"Run folder: {event.run_dir}")
         self._say(f"Training on {split}, {len(event.class_names)} classes ({classes})")
         self._say(f"Device {event.device}, {event.threads} threads; epochs {event.start_epoch}..{event.epochs}")
+        if event.skipped_files:
+            self._say(f"warning: skipped {len(event.skipped_files)} file(s) that could not be used:")
+            for path, reason in event.skipped_files:
+                self._say(f"  {path}: {reason}")
 
     def _on_BatchEnded(self, event: Any) -> None:
         if not self.progress:

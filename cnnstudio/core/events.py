@@ -27,6 +27,8 @@ class RunStarted:
     device: str
     threads: int
     config: dict[str, Any] = field(default_factory=dict)
+    # (path, reason) of every file the dataset import could not use
+    skipped_files: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)

@@ -169,6 +169,7 @@ class Trainer:
             "input_mean": mean.tolist(), "input_std": std.tolist(), "device": str(device), "threads": threads,
             "channels_last": channels_last,
             "split_sizes": {"train": len(train), "val": len(val), "test": len(test)},
+            "skipped_files": [{"path": s.path, "reason": s.reason} for s in self.imageset.skipped],
         }
         if self._resume_from is None:
             info["created"] = now_iso()
@@ -178,6 +179,7 @@ class Trainer:
         self._emit(RunStarted(
             str(run.path), tuple(data.class_names), len(train), len(val), len(test), t.epochs,
             loop.epoch + 1, str(device), threads, cfg.to_dict(),
+            tuple((skipped.path, skipped.reason) for skipped in self.imageset.skipped),
         ))
         self._emit(take_snapshot(model, loop.epoch, shown_images, shown_labels))
 

@@ -7,6 +7,7 @@ import shutil
 import signal
 import subprocess
 import sys
+from pathlib import Path
 
 from cnnstudio.cli import main
 from cnnstudio.core.config import RunConfig
@@ -134,3 +135,23 @@ def test_train_on_a_relative_class_folder_stores_its_absolute_path(tmp_path, mon
     saved = RunConfig.load(f"{result['run_dir']}/config.toml")
     assert saved.dataset.id == str(tmp_path / "photos")
     assert result["run_dir"].startswith(str(tmp_path / "runs"))
+
+
+def test_train_on_a_folder_with_broken_files_lists_them_and_still_trains(tmp_path, capsys):
+    from PIL import Image
+
+    for name, colour in (("ok", (210, 210, 210)), ("dented", (40, 40, 40))):
+        (tmp_path / "photos" / name).mkdir(parents=True)
+        for i in range(8):
+            Image.new("RGB", (20, 20), (colour[0] + i, colour[1], colour[2])).save(tmp_path / "photos" / name / f"{i}.png")
+    (tmp_path / "photos" / "ok" / "notes.jpg").write_text("not a picture")
+    (tmp_path / "photos" / "dented" / "empty.png").write_bytes(b"")
+    code = main(["train", "--dataset", str(tmp_path / "photos"), "--preset", "seed", "--epochs", "1",
+                 "--threads", "1", "--out", str(tmp_path / "runs"), "--no-progress"])
+    assert code == 0
+    out = capsys.readouterr().out
+    assert "skipped 2 file(s)" in out
+    assert "notes.jpg" in out and "empty.png" in out
+    run_dir = next((tmp_path / "runs").iterdir())
+    skipped = RunFolder(run_dir).read_info()["skipped_files"]
+    assert sorted(Path(entry["path"]).name for entry in skipped) == ["empty.png", "notes.jpg"]
