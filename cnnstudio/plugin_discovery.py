@@ -25,9 +25,6 @@ BUNDLED_PACKAGE = "cnnstudio.bundled_plugins"
 FOLDER_PACKAGE = "cnnstudio_user_plugins"
 PLUGIN_PATH_ENV = "CNNSTUDIO_PLUGIN_PATH"
 DEFAULT_PRIORITY = 50
-# Used when a bundled module does not set PLUGIN_PRIORITY itself: generic
-# layout claimers go last so specialised layouts (MVTec, YOLO) are asked first.
-BUNDLED_PRIORITY = {"retail": 10, "class_folders": 100}
 
 
 @dataclass(frozen=True)
@@ -83,11 +80,12 @@ def bundled_candidates(folder: Path) -> list[PluginCandidate]:
 
 
 def bundled_sort_key(name: str, module: object) -> tuple[float, int, str]:
-    """``PLUGIN_PRIORITY`` (lower first), then retail first, then the name."""
-    priority = getattr(module, "PLUGIN_PRIORITY", BUNDLED_PRIORITY.get(name, DEFAULT_PRIORITY))
+    """``PLUGIN_PRIORITY`` (lower first; generic layout claimers set a high one
+    so specialised layouts such as MVTec-AD or YOLO are asked first), then the name."""
+    priority = getattr(module, "PLUGIN_PRIORITY", DEFAULT_PRIORITY)
     if isinstance(priority, bool) or not isinstance(priority, (int, float)):
         priority = DEFAULT_PRIORITY
-    return (priority, 0 if name == "retail" else 1, name)
+    return (priority, name)
 
 
 def _ensure_bundled_package(folder: Path) -> None:

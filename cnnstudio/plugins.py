@@ -7,7 +7,7 @@ as ``cnnstudio.bundled_plugins``), entry points in the group ``cnnstudio``,
 then drop-in plugin folders (the user's folder and ``CNNSTUDIO_PLUGIN_PATH``).
 
 Bundled plugins sort by a module attribute ``PLUGIN_PRIORITY`` (lower first,
-default 50), then ``retail`` first, then by name. Generic folder-layout
+default 50), then by name. Generic folder-layout
 claimers (``class_folders``, priority 100) must come after specialised ones
 (MVTec, YOLO), because ``cnnstudio_open_folder`` is answered by the first
 plugin that says yes.

@@ -19,6 +19,9 @@ from typing import Any
 
 from cnnstudio.plugin_api import DatasetOption, DatasetSpec, hookimpl
 
+# Claims any folder of class sub-folders, so it is asked after specialised layouts.
+PLUGIN_PRIORITY = 100
+
 # Kept in step with cnnstudio.core.image_io (not imported here: that pulls in torch).
 IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".webp", ".tif", ".tiff")
 RESIZE_POLICIES = ("pad", "stretch", "crop")

@@ -20,6 +20,9 @@ from typing import Any
 
 from cnnstudio.plugin_api import DatasetOption, DatasetSpec, hookimpl, standard_options
 
+# The default domain: listed first.
+PLUGIN_PRIORITY = 10
+
 DATASET_ID = "retail.products"
 CLASS_SETS = {
     "2": ("shoe", "handbag"),

@@ -163,15 +163,23 @@ def test_folder_plugin_named_like_a_loaded_one_is_refused(tmp_path):
     assert [r.name for r in manager.plugins] == ["cnnstudio"]
 
 
-def test_bundled_order_puts_generic_layouts_last_and_retail_first():
+def test_bundled_order_follows_plugin_priority_then_name():
     import types
 
     from cnnstudio.plugin_discovery import bundled_sort_key
 
-    modules = {name: types.ModuleType(name) for name in ("class_folders", "yolo", "aaa", "retail", "mvtec")}
+    modules = {name: types.ModuleType(name) for name in ("generic", "yolo", "aaa", "first", "mvtec")}
+    modules["generic"].PLUGIN_PRIORITY = 100
     modules["aaa"].PLUGIN_PRIORITY = 80
+    modules["first"].PLUGIN_PRIORITY = 10
     order = sorted(modules, key=lambda name: bundled_sort_key(name, modules[name]))
-    assert order == ["retail", "mvtec", "yolo", "aaa", "class_folders"]
+    assert order == ["first", "mvtec", "yolo", "aaa", "generic"]
+
+
+def test_bundled_plugins_load_retail_first_and_class_folders_last():
+    manager = StudioPluginManager(entry_points=False, folders=[])
+    bundled = [record.name for record in manager.plugins if record.origin == "builtin"]
+    assert bundled[0] == "retail" and bundled[-1] == "class_folders"
 
 
 def test_package_folder_plugin_with_relative_import_loads(tmp_path):
