@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import sys
 from pathlib import Path
 
 BENCH_SCRIPT = Path(__file__).resolve().parents[2] / "bench" / "presets_compare.py"
@@ -11,6 +12,7 @@ BENCH_SCRIPT = Path(__file__).resolve().parents[2] / "bench" / "presets_compare.
 def _load_bench():
     spec = importlib.util.spec_from_file_location("presets_compare_bench", BENCH_SCRIPT)
     module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up there
     spec.loader.exec_module(module)
     return module
 
