@@ -78,7 +78,7 @@ class HeadConfig:
 @dataclass
 class TrainingConfig:
     epochs: int = 10  # passes over the training split
-    batch_size: int = 64  # images per optimizer step
+    batch_size: int = 32  # images per optimizer step
     lr: float = 0.003  # learning rate
     optimizer: str = "adam"  # adam | sgd (with momentum 0.9)
     weight_decay: float = 0.0001  # L2 penalty
