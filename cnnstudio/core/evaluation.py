@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 import torch
 
 from cnnstudio.core import metrics as metric_fns
-from cnnstudio.core.heads import Targets
+from cnnstudio.core.heads import Targets, decided_labels
 from cnnstudio.core.imageset import ImageSet
 from cnnstudio.core.model import CNNModel
 from cnnstudio.core.splits import resize_images, stratified_split
@@ -161,7 +161,7 @@ def evaluate(model: TrainedModel, imageset: ImageSet, split: str = "test", batch
     targets = targets_of(ImageSet(images, subset.labels, subset.class_names, masks, boxes, subset.sources))
     result = evaluate_tensors(model.model, images, targets, batch_size=batch_size, device=model.device)
     probabilities = result.predictions["probabilities"].float()
-    predicted = probabilities.argmax(dim=1)
+    predicted = decided_labels(result.predictions)  # the head's threshold applies
     num_classes = len(model.class_names)
     confusion = metric_fns.confusion_matrix(predicted, subset.labels, num_classes)
     auc = metric_fns.roc_auc(probabilities[:, 1], subset.labels == 1) if num_classes == 2 else math.nan

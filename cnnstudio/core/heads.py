@@ -55,7 +55,15 @@ class Head(nn.Module):
 
     Subclasses implement ``forward``, ``loss``, ``predict`` and ``metrics``.
     ``predict`` must return at least ``"probabilities"`` (N, num_classes) so
-    that accuracy and the confusion matrix work for every task. Metrics are
+    that accuracy and the confusion matrix work for every task. Optional keys:
+    ``"labels"`` (N,) the decided classes after the head's threshold (default:
+    the argmax), ``"score"`` (N,) the probability of "not class 0" (class 0 is
+    the normal / absent class of defect and detection tasks), ``"heatmap"``
+    (N, h, w) in [0, 1] and ``"boxes"`` (N, 4) x0, y0, x1, y1 in model-input
+    pixels. A thresholded head keeps its threshold in a persistent 0-dim
+    buffer ``threshold`` (saved with the weights) and has ``set_threshold``.
+    ``build`` options always include ``input_size`` (the model's input side)
+    and ``global_pool`` (the model config's) besides the user's. Metrics are
     higher-is-better unless their name ends in ``loss``; ``primary_metric``
     picks the best checkpoint (it is looked up with a ``val_`` prefix).
     """
@@ -80,6 +88,12 @@ class Head(nn.Module):
 
     def metrics(self, predictions: dict[str, torch.Tensor], targets: Targets) -> dict[str, float]:
         raise NotImplementedError
+
+
+def decided_labels(predictions: dict[str, Any]) -> torch.Tensor:
+    """The classes a head decided on: its ``labels`` (threshold applied) or the argmax."""
+    labels = predictions.get("labels")
+    return labels if labels is not None else predictions["probabilities"].argmax(dim=1)
 
 
 class ClassificationHead(Head):

@@ -129,8 +129,9 @@ def build_model(
     """A CNNModel whose head is ``head_build(feature_shape, num_classes, options)``.
 
     ``head_build`` is a ``HeadSpec.build``; the classification head's
-    ``global_pool`` comes from the model config unless the options set it.
+    ``global_pool`` comes from the model config unless the options set it, and
+    every head is told ``input_size`` (box heads decode to input pixels).
     """
-    options = {"global_pool": config.global_pool, **(head_options or {})}
+    options = {"global_pool": config.global_pool, **(head_options or {}), "input_size": config.input_size}
     head = head_build(feature_shape(config), num_classes, options)
     return CNNModel(config, head, mean=mean, std=std)

@@ -32,7 +32,8 @@ from cnnstudio.core.evaluation import evaluate_tensors, targets_of
 from cnnstudio.core.events import (
     Advice, BatchEnded, CheckpointWritten, EpochEnded, Event, RunFailed, RunFinished, RunStarted,
 )
-from cnnstudio.core.heads import Targets
+from cnnstudio.core.advice import imbalance_advice
+from cnnstudio.core.heads import Targets, decided_labels
 from cnnstudio.core.imageset import ImageSet
 from cnnstudio.core.loop_state import (
     LoopState, learning_rate, make_state, score_of, stream_seed, suggested_lr,
@@ -139,10 +140,11 @@ class Trainer:
         num_classes = data.num_classes
         model = build_model(cfg.model, self.head_spec.build, num_classes, cfg.head.options, mean, std)
         head = model.head
-        if t.class_balanced_loss:
-            counts = torch.bincount(train.labels, minlength=num_classes).double()
-            weights = torch.where(counts > 0, counts.sum() / (num_classes * counts.clamp_min(1)), 0.0)
-            head.set_class_weights((weights / weights[counts > 0].mean()).float())
+        class_counts = torch.bincount(train.labels, minlength=num_classes).double()
+        # Balanced sampling already evens the classes out; weighting the loss too would over-correct.
+        if t.class_balanced_loss and not t.balanced_sampling:
+            head.set_class_weights(inverse_frequency(class_counts))
+        sample_weights = inverse_frequency(class_counts)[train.labels] if t.balanced_sampling else None
         channels_last = use_channels_last(cfg.model, device)
         model.to(device)
         if channels_last:
@@ -182,6 +184,9 @@ class Trainer:
             tuple((skipped.path, skipped.reason) for skipped in self.imageset.skipped),
         ))
         self._emit(take_snapshot(model, loop.epoch, shown_images, shown_labels))
+        imbalance = imbalance_advice(class_counts.tolist(), list(data.class_names), t.class_balanced_loss, t.balanced_sampling)
+        if imbalance and loop.epoch == 0:
+            self._emit(Advice(0, "class_imbalance", imbalance))
 
         reason, partial = "completed", False
         n_train, batch_size = len(train), t.batch_size
@@ -195,7 +200,7 @@ class Trainer:
             for group in optimizer.param_groups:
                 group["lr"] = lr
             torch.manual_seed(stream_seed(cfg.seed, epoch, 0))  # dropout
-            order = torch.randperm(n_train, generator=torch.Generator().manual_seed(stream_seed(cfg.seed, epoch, 1)))
+            order = epoch_order(n_train, sample_weights, torch.Generator().manual_seed(stream_seed(cfg.seed, epoch, 1)))
             augment_rng = torch.Generator().manual_seed(stream_seed(cfg.seed, epoch, 2))
             model.train()
             seen, correct, loss_sum = 0, 0, 0.0
@@ -224,7 +229,7 @@ class Trainer:
                 loop.step += 1
                 loss_value = loss.detach().item()
                 with torch.no_grad():
-                    hits = int((head.predict(outputs)["probabilities"].argmax(dim=1) == targets.labels).sum())
+                    hits = int((decided_labels(head.predict(outputs)) == targets.labels).sum())
                 n = len(index)
                 seen, correct, loss_sum = seen + n, correct + hits, loss_sum + loss_value * n
                 if batch_number % self.batch_event_every == 0 or batch_number == len(starts):
@@ -320,6 +325,19 @@ class Trainer:
         except Exception:
             log.exception("could not mark %s as failed", self.run.path)
         self._emit(RunFailed(str(self.run.path), message, traceback.format_exc()))
+
+
+def inverse_frequency(counts: torch.Tensor) -> torch.Tensor:
+    """Per-class weights proportional to 1 / count, averaging 1 over present classes (absent ones get 0)."""
+    weights = torch.where(counts > 0, counts.sum() / (len(counts) * counts.clamp_min(1)), 0.0)
+    return (weights / weights[counts > 0].mean()).float()
+
+
+def epoch_order(count: int, sample_weights: torch.Tensor | None, generator: torch.Generator) -> torch.Tensor:
+    """The training images of one epoch, in order: a permutation, or a weighted draw with replacement."""
+    if sample_weights is None:
+        return torch.randperm(count, generator=generator)
+    return torch.multinomial(sample_weights, count, replacement=True, generator=generator)
 
 
 def _select(targets: Targets, index: torch.Tensor) -> Targets:
