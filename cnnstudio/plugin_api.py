@@ -26,6 +26,9 @@ _LAZY = {
     "standard_options": "cnnstudio.core.standard_options",
     "import_class_folders": "cnnstudio.core.folder_import",
     "read_image": "cnnstudio.core.image_io",
+    "fit_image": "cnnstudio.core.image_io",
+    "fit_geometry": "cnnstudio.core.image_io",
+    "FitGeometry": "cnnstudio.core.image_io",
 }
 
 __all__ = [

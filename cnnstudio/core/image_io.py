@@ -15,6 +15,7 @@ Anything that cannot be read raises ``DatasetError`` naming the file and why.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -99,6 +100,45 @@ def fit_image(image: torch.Tensor, size: int, policy: str = "pad") -> torch.Tens
         canvas[:, top : top + new_h, left : left + new_w] = image
         return canvas
     return _resize(image, size, size)
+
+
+@dataclass(frozen=True)
+class FitGeometry:
+    """Where ``fit_image`` puts an original pixel: ``fitted = original * scale + offset`` per axis."""
+
+    scale_x: float
+    scale_y: float
+    offset_x: float
+    offset_y: float
+
+    def to_fitted(self, boxes: torch.Tensor) -> torch.Tensor:
+        """(K, 4) x0, y0, x1, y1 boxes in original pixels -> fitted-image pixels."""
+        scale = boxes.new_tensor([self.scale_x, self.scale_y, self.scale_x, self.scale_y])
+        offset = boxes.new_tensor([self.offset_x, self.offset_y, self.offset_x, self.offset_y])
+        return boxes * scale + offset
+
+    def to_original(self, boxes: torch.Tensor) -> torch.Tensor:
+        """(K, 4) boxes in fitted-image pixels -> original pixels (the inverse of ``to_fitted``)."""
+        scale = boxes.new_tensor([self.scale_x, self.scale_y, self.scale_x, self.scale_y])
+        offset = boxes.new_tensor([self.offset_x, self.offset_y, self.offset_x, self.offset_y])
+        return (boxes - offset) / scale
+
+
+def fit_geometry(height: int, width: int, size: int, policy: str = "pad") -> FitGeometry:
+    """The geometry ``fit_image`` applies to a ``height`` x ``width`` image (to map masks and boxes alike)."""
+    if policy not in RESIZE_POLICIES:
+        raise ValueError(f"resize policy must be one of {', '.join(RESIZE_POLICIES)}, got {policy!r}")
+    if policy == "crop" and height != width:
+        side = min(height, width)
+        # torchvision's center_crop rounds the same way.
+        top, left = int(round((height - side) / 2.0)), int(round((width - side) / 2.0))
+        scale = size / side
+        return FitGeometry(scale, scale, -left * scale, -top * scale)
+    if policy == "pad" and height != width:
+        scale = size / max(height, width)
+        new_h, new_w = max(1, round(height * scale)), max(1, round(width * scale))
+        return FitGeometry(new_w / width, new_h / height, float((size - new_w) // 2), float((size - new_h) // 2))
+    return FitGeometry(size / width, size / height, 0.0, 0.0)
 
 
 def _resize(image: torch.Tensor, height: int, width: int) -> torch.Tensor:
