@@ -1,4 +1,4 @@
-"""The ``cnnstudio`` command line: train, evaluate, predict, resume, summary, plugins, datasets, gui.
+"""The ``cnnstudio`` command line: train, evaluate, predict, threshold, resume, summary, plugins, datasets, gui.
 
 Exit codes: 0 success; 1 training failed (loss became NaN, ...) or some
 images could not be predicted; 2 a usage, config, dataset or run-folder error
@@ -23,7 +23,7 @@ from typing import Any, Callable, Sequence
 
 from cnnstudio import __version__
 from cnnstudio.cli_format import (
-    TrainingPrinter, finished_summary, fmt_percent, format_datasets, format_evaluation,
+    TrainingPrinter, finished_summary, format_datasets, format_evaluation, format_prediction,
     format_finished, format_plugins, json_line,
 )
 from cnnstudio.errors import CNNStudioError, ConfigError, TrainingError
@@ -167,6 +167,12 @@ def cmd_predict(args: argparse.Namespace) -> int:
     from cnnstudio.runner import load_run_model
 
     model = load_run_model(_existing_run_dir(args.run_dir))
+    if args.threshold is not None:
+        from cnnstudio.core.threshold import validate_threshold
+
+        if model.threshold is None:
+            raise ConfigError(f"--threshold: head '{model.head_id}' of {args.run_dir} has no decision threshold")
+        model.model.head.set_threshold(validate_threshold(args.threshold))
     entries = model.predict_files(args.images)  # unreadable files come back with an "error"
     failed = 0
     for entry in entries:
@@ -174,11 +180,22 @@ def cmd_predict(args: argparse.Namespace) -> int:
             failed += 1
             print(f"cnnstudio: error: {entry['error']}", file=sys.stderr)
         elif not args.json:
-            probabilities = ", ".join(f"{name} {fmt_percent(p)}" for name, p in entry["probabilities"].items())
-            print(f"{entry['file']}: {entry['class']} ({probabilities})")
+            print(format_prediction(entry))
     if args.json:
         print(json_line({"run_dir": str(args.run_dir), "predictions": entries, "failed": failed}))
     return EXIT_FAILED if failed else EXIT_OK
+
+
+def cmd_threshold(args: argparse.Namespace) -> int:
+    from cnnstudio.core.threshold import run_threshold, set_run_threshold
+
+    run_dir = _existing_run_dir(args.run_dir)
+    if args.value is None:
+        value = run_threshold(run_dir)
+        print(f"{run_dir}: " + ("no decision threshold (the highest probability decides)" if value is None else f"threshold {value:.4f}"))
+    else:
+        print(f"{run_dir}: threshold set to {set_run_threshold(run_dir, args.value):.4f}")
+    return EXIT_OK
 
 
 # ---- looking around ---------------------------------------------------------
@@ -298,8 +315,14 @@ def build_parser() -> argparse.ArgumentParser:
     predict = commands.add_parser("predict", help="classify image files with a trained run")
     predict.add_argument("run_dir", metavar="RUN_DIR")
     predict.add_argument("images", metavar="IMAGE", nargs="+")
+    predict.add_argument("--threshold", type=float, metavar="T", help="decision threshold for this call (default: the run's saved one)")
     json_flag(predict, "the predictions")
     predict.set_defaults(handler=cmd_predict)
+
+    threshold = commands.add_parser("threshold", help="show or set a run's saved decision threshold")
+    threshold.add_argument("run_dir", metavar="RUN_DIR")
+    threshold.add_argument("value", metavar="T", type=float, nargs="?", help="new threshold, between 0 and 1")
+    threshold.set_defaults(handler=cmd_threshold)
 
     summary = commands.add_parser("summary", help="layer table of a model, with advice")
     source = summary.add_mutually_exclusive_group()

@@ -206,6 +206,26 @@ def format_evaluation(report: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def format_prediction(entry: dict[str, Any]) -> str:
+    """One line per image: the decision, with the score against the threshold, and the box or hotspot."""
+    probabilities = ", ".join(f"{name} {fmt_percent(p)}" for name, p in entry["probabilities"].items())
+    if "score" not in entry:
+        return f"{entry['file']}: {entry['class']} ({probabilities})"
+    score, threshold = entry["score"], entry.get("threshold")
+    if threshold is None:
+        decision = f"score {score:.3f}"
+    else:
+        decision = f"score {score:.3f} {'>=' if score >= threshold else '<'} threshold {threshold:.3f}"
+    line = f"{entry['file']}: {entry['class']}, {decision}"
+    if entry["index"] != 0 and "box" in entry:
+        x0, y0, x1, y1 = entry["box"]
+        line += f", box ({x0:.0f}, {y0:.0f})-({x1:.0f}, {y1:.0f}) px"
+    elif entry["index"] != 0 and "hotspot" in entry:
+        x, y = entry["hotspot"]
+        line += f", strongest at ({x:.0f}, {y:.0f}) px"
+    return line + f" ({probabilities})"
+
+
 def format_plugins(description: list[dict[str, Any]], failures: list[Any], verbose: bool) -> str:
     lines = []
     for plugin in description:

@@ -15,8 +15,8 @@ from typing import Any, Sequence
 import torch
 
 from cnnstudio.core.config import RunConfig
-from cnnstudio.core.heads import build_classification_head
-from cnnstudio.core.image_io import fit_image, read_image
+from cnnstudio.core.heads import build_classification_head, decided_labels
+from cnnstudio.core.image_io import FitGeometry, fit_geometry, fit_image, read_image
 from cnnstudio.core.model import CNNModel, build_model
 from cnnstudio.core.runs import RunFolder
 from cnnstudio.core.splits import resize_images
@@ -40,36 +40,80 @@ class TrainedModel:
     def input_size(self) -> int:
         return self.config.model.input_size
 
+    @property
+    def threshold(self) -> float | None:
+        """The head's decision threshold on the score, or None for a plain classifier."""
+        value = getattr(self.model.head, "threshold", None)
+        return None if value is None else float(value)
+
     @torch.inference_mode()
     def predict_images(
         self, images: torch.Tensor | Sequence[torch.Tensor], policy: str = "pad", batch_size: int = 128
     ) -> list[dict[str, Any]]:
-        """Class, index and per-class probabilities for each uint8 image of any size.
+        """What the model decides for each uint8 image of any size.
 
-        ``images``: a (N, 3, H, W) uint8 tensor (resized as in training) or a
-        list of (3, H, W) uint8 images of different sizes (fitted with ``policy``).
+        ``images``: a (N, 3, H, W) uint8 tensor (stretched to the input size as
+        in training) or a list of (3, H, W) uint8 images of different sizes
+        (fitted with ``policy``). Each entry has ``class``, ``index``,
+        ``confidence`` and ``probabilities``; heads that score or localise add
+        ``score`` and ``threshold`` (``class`` is then the thresholded
+        decision), ``heatmap`` ((h, w) float tensor over the whole image as the
+        model sees it) with ``hotspot`` (x, y of its hottest cell in original
+        pixels), and ``box`` / ``box_input`` (x0, y0, x1, y1 in the original
+        image's pixels / in model-input pixels).
         """
         size = self.input_size
         if isinstance(images, torch.Tensor):
             batch = resize_images(images, size)[0]  # (N, 3, size, size) uint8
+            sizes = [(int(images.shape[-2]), int(images.shape[-1]))] * len(batch)
+            geometries = [fit_geometry(*sizes[0], size, "stretch")] * len(batch)
         else:
             batch = torch.stack([fit_image(image, size, policy) for image in images]) if len(images) else (
                 torch.empty(0, 3, size, size, dtype=torch.uint8)
             )
+            sizes = [(int(image.shape[-2]), int(image.shape[-1])) for image in images]
+            geometries = [fit_geometry(height, width, size, policy) for height, width in sizes]
         results: list[dict[str, Any]] = []
-        head = self.model.head
         for start in range(0, len(batch), batch_size):
             chunk = batch[start : start + batch_size].to(self.device).float().div_(255)
-            predictions = head.predict(self.model(chunk))
-            for probabilities in predictions["probabilities"].float().cpu():
-                index = int(probabilities.argmax())
-                results.append({
-                    "class": self.class_names[index],
-                    "index": index,
-                    "confidence": float(probabilities[index]),
-                    "probabilities": {name: float(p) for name, p in zip(self.class_names, probabilities)},
-                })
+            predictions = {k: v.detach().float().cpu() if isinstance(v, torch.Tensor) else v
+                           for k, v in self.model.head.predict(self.model(chunk)).items()}
+            decided = decided_labels(predictions)
+            for offset in range(len(predictions["probabilities"])):
+                row = start + offset
+                results.append(self._entry(predictions, offset, int(decided[offset]), geometries[row], sizes[row]))
         return results
+
+    def _entry(
+        self, predictions: dict[str, Any], row: int, index: int, geometry: FitGeometry, original_size: tuple[int, int]
+    ) -> dict[str, Any]:
+        height, width = original_size
+        # Padding bars are not part of the image: boxes and hotspots are clipped to it.
+        limits = torch.tensor([width, height, width, height], dtype=torch.float32)
+        probabilities = predictions["probabilities"][row]
+        entry: dict[str, Any] = {
+            "class": self.class_names[index],
+            "index": index,
+            "confidence": float(probabilities[index]),
+            "probabilities": {name: float(p) for name, p in zip(self.class_names, probabilities)},
+        }
+        if "score" in predictions:
+            entry["score"] = float(predictions["score"][row])
+            if self.threshold is not None:
+                entry["threshold"] = self.threshold
+        if "heatmap" in predictions:
+            heatmap = predictions["heatmap"][row]  # (h, w) float in [0, 1]
+            entry["heatmap"] = heatmap
+            cell_y, cell_x = divmod(int(heatmap.argmax()), int(heatmap.shape[1]))
+            size = self.input_size
+            centre = torch.tensor([[(cell_x + 0.5) * size / heatmap.shape[1], (cell_y + 0.5) * size / heatmap.shape[0]] * 2])
+            hotspot = geometry.to_original(centre)[0].clamp(min=torch.zeros(4), max=limits)
+            entry["hotspot"] = [round(float(v), 1) for v in hotspot[:2]]
+        if "boxes" in predictions:
+            box = predictions["boxes"][row].view(1, 4)
+            entry["box_input"] = [round(float(v), 2) for v in box[0]]
+            entry["box"] = [round(float(v), 2) for v in geometry.to_original(box)[0].clamp(min=torch.zeros(4), max=limits)]
+        return entry
 
     def predict_files(self, paths: Sequence[str | Path], policy: str = "pad") -> list[dict[str, Any]]:
         """One entry per file, in order; an unreadable file gets ``{"file", "error"}``, not a crash."""
