@@ -12,7 +12,8 @@ from typing import Any
 
 from cnnstudio.errors import CNNStudioError, ConfigError, DatasetError
 from cnnstudio.hookspecs import hookimpl
-from cnnstudio.specs import TASKS, DatasetOption, DatasetSpec, HeadSpec
+from cnnstudio.plugin_files import private_module
+from cnnstudio.specs import NORMAL_CLASS_NAMES, TASKS, DatasetOption, DatasetSpec, HeadSpec, class_order
 
 _LAZY = {
     "ImageSet": "cnnstudio.core.imageset",
@@ -24,15 +25,18 @@ _LAZY = {
     "metrics": "cnnstudio.core",
     "events": "cnnstudio.core",
     "standard_options": "cnnstudio.core.standard_options",
+    "folder_options": "cnnstudio.core.standard_options",
     "import_class_folders": "cnnstudio.core.folder_import",
     "read_image": "cnnstudio.core.image_io",
     "fit_image": "cnnstudio.core.image_io",
     "fit_geometry": "cnnstudio.core.image_io",
+    "fit_mask": "cnnstudio.core.image_io",
+    "fit_boxes": "cnnstudio.core.image_io",
     "FitGeometry": "cnnstudio.core.image_io",
 }
 
 __all__ = [
-    "hookimpl", "DatasetSpec", "DatasetOption", "HeadSpec", "TASKS",
+    "hookimpl", "DatasetSpec", "DatasetOption", "HeadSpec", "TASKS", "NORMAL_CLASS_NAMES", "class_order", "private_module",
     "CNNStudioError", "ConfigError", "DatasetError", *_LAZY,
 ]
 

@@ -6,6 +6,7 @@ imports the plugin manager.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
@@ -56,6 +57,19 @@ def resolve_head(config: RunConfig, dataset_spec: DatasetSpec, manager: Any | No
     return head_spec
 
 
+def adapt_to_dataset(config: RunConfig, dataset_spec: DatasetSpec) -> tuple[RunConfig, list[tuple[str, str]]]:
+    """``config`` with what the dataset rules out turned off, and a note (code, message) for each change."""
+    notes: list[tuple[str, str]] = []
+    if not dataset_spec.mirror_safe and config.training.augment_flip:
+        config = replace(config, training=replace(config.training, augment_flip=False))
+        notes.append((
+            "flip_off",
+            f"Horizontal flips are off for {dataset_spec.id}: a mirrored image changes the answer there "
+            f"(a mirrored logo or signature is not the real one), so flipping would teach the model wrong labels.",
+        ))
+    return config, notes
+
+
 def _record_dataset(run_dir: Path, dataset_spec: DatasetSpec, options: dict[str, Any], head_spec: HeadSpec) -> None:
     RunFolder(run_dir).update_info(
         dataset_id=dataset_spec.id, dataset_title=dataset_spec.title, dataset_task=dataset_spec.task,
@@ -76,13 +90,14 @@ def train_run(
     manager = _manager(manager)
     dataset_spec, imageset, head_spec = prepare(config, manager)
     options = dataset_spec.resolve_options(config.dataset.options)
+    config, notes = adapt_to_dataset(config, dataset_spec)
     if run_dir is None:
         label = f"{Path(dataset_spec.id).name}-{config.model.preset}"
         run_dir = new_run_dir(Path(runs_root) if runs_root else default_runs_root(), label)
     run_dir = Path(run_dir)
     trainer = Trainer(
         config, imageset, head_spec, run_dir,
-        observers=[*observers, manager.emit], stop_requested=stop_requested, **trainer_options,
+        observers=[*observers, manager.emit], stop_requested=stop_requested, notes=notes, **trainer_options,
     )
     run_dir.mkdir(parents=True, exist_ok=True)
     _record_dataset(run_dir, dataset_spec, options, head_spec)
@@ -124,7 +139,9 @@ def evaluate_run(
     config = model.config
     if dataset is not None and dataset != config.dataset.id:
         spec = manager.dataset(dataset)
-        imageset = spec.load(spec.resolve_options({}))
+        # Load it the way the run's own data was loaded (size, resize policy...) where the options match.
+        known = {option.name for option in spec.options}
+        imageset = spec.load(spec.resolve_options({k: v for k, v in config.dataset.options.items() if k in known}))
     else:
         _, imageset, _ = prepare(config, manager)
     return evaluate(model, imageset, split=split)

@@ -16,6 +16,17 @@ from cnnstudio.errors import ConfigError
 TASKS = ("classification", "defect", "detection")
 
 
+# Class names that mean "nothing wrong here". Such a class goes first in imported
+# folders, because defect and detection heads read class 0 as the normal class
+# and score "not class 0".
+NORMAL_CLASS_NAMES = ("ok", "good", "normal", "genuine", "negative", "pass", "background", "no_logo", "none")
+
+
+def class_order(name: str) -> tuple[bool, str]:
+    """Sort key of class folder names: a normal class ("ok", "good", "genuine", ...) first, then by name."""
+    return (name.lower().replace("-", "_").replace(" ", "_") not in NORMAL_CLASS_NAMES, name)
+
+
 @dataclass(frozen=True)
 class DatasetOption:
     """One option a dataset's ``load`` accepts, with its default and limits."""
@@ -76,6 +87,9 @@ class DatasetSpec:
     class_names: tuple[str, ...] = ()
     options: tuple[DatasetOption, ...] = ()
     default_head: str = "classification"
+    # False when a mirror image changes the answer (text, logos, signatures):
+    # training then turns horizontal-flip augmentation off and says so.
+    mirror_safe: bool = True
 
     def __post_init__(self) -> None:
         if not self.id or not isinstance(self.id, str):

@@ -17,14 +17,13 @@ import os
 from pathlib import Path
 from typing import Any
 
-from cnnstudio.plugin_api import DatasetOption, DatasetSpec, hookimpl
+from cnnstudio.plugin_api import DatasetSpec, class_order, folder_options, hookimpl
 
 # Claims any folder of class sub-folders, so it is asked after specialised layouts.
 PLUGIN_PRIORITY = 100
 
 # Kept in step with cnnstudio.core.image_io (not imported here: that pulls in torch).
 IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".webp", ".tif", ".tiff")
-RESIZE_POLICIES = ("pad", "stretch", "crop")
 
 _ENTRY_BUDGET = 400  # directory entries looked at in total before deciding
 _ENTRIES_PER_FOLDER = 60
@@ -38,8 +37,8 @@ def cnnstudio_open_folder(path: Path) -> DatasetSpec | None:
         return None
     try:
         subfolders = sorted(
-            entry.name for entry in os.scandir(path)
-            if entry.is_dir() and not entry.name.startswith(".")
+            (entry.name for entry in os.scandir(path) if entry.is_dir() and not entry.name.startswith(".")),
+            key=class_order,  # a normal class ("ok", "good", ...) first, as the import orders them
         )
     except OSError:
         return None
@@ -61,14 +60,7 @@ def cnnstudio_open_folder(path: Path) -> DatasetSpec | None:
         ),
         task="classification",
         class_names=tuple(class_names),
-        options=(
-            DatasetOption("size", 64, "image width and height in pixels", minimum=16, maximum=512),
-            DatasetOption(
-                "resize", "pad",
-                "how non-square images become square: pad (letterbox), stretch, or crop (centre)",
-                choices=RESIZE_POLICIES,
-            ),
-        ),
+        options=folder_options(),
         load=lambda options: _load(path, options),
     )
 

@@ -13,12 +13,9 @@ loaded. This plugin talks to CNN Studio only through ``cnnstudio.plugin_api``.
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-from pathlib import Path
 from typing import Any
 
-from cnnstudio.plugin_api import DatasetOption, DatasetSpec, hookimpl, standard_options
+from cnnstudio.plugin_api import DatasetOption, DatasetSpec, hookimpl, private_module, standard_options
 
 # The default domain: listed first.
 PLUGIN_PRIORITY = 10
@@ -46,26 +43,6 @@ DIFFICULTY = {
     "hard": dict(scale=(0.45, 1.0), shift=0.35, turn=45, clutter=5, clutter_alpha=1.0, occlude=(0.4, 0.45),
                  camouflage=0.45, noise=0.07, blur=0.5, contrast=(0.5, 1.1), upside_down=0.1),
 }
-
-_drawing: Any = None
-
-
-def _drawing_module() -> Any:
-    """The private drawing helpers, loaded from this file's folder.
-
-    Loaded by path because this plugin may be imported as ``plugins.retail``,
-    ``cnnstudio.bundled_plugins.retail`` or straight from a file.
-    """
-    global _drawing
-    if _drawing is None:
-        path = Path(__file__).with_name("_retail_drawing.py")
-        spec = importlib.util.spec_from_file_location("cnnstudio_retail_drawing", path)
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[spec.name] = module
-        spec.loader.exec_module(module)
-        _drawing = module
-    return _drawing
-
 
 @hookimpl
 def cnnstudio_datasets() -> list[DatasetSpec]:
@@ -133,7 +110,7 @@ def render(labels: Any, class_names: tuple[str, ...], size: int, settings: dict[
     """Draw one product photo per label (sorted by class): returns (n, 3, size, size) uint8."""
     import numpy as np
 
-    draw = _drawing_module()
+    draw = private_module(__file__, "_retail_drawing")
     n = len(labels)
     # Pose: shift, turn, scale and flip of each product (x right, y up, in [-1, 1]).
     scale = _uniform(rng, n, *settings["scale"])

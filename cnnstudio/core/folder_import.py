@@ -4,7 +4,9 @@
       cats/  a.jpg  b.png  more/c.jpg     (sub-folders of a class are included)
       dogs/  d.jpeg ...
 
-Class names are the sub-folder names, sorted. Hidden files and folders
+Class names are the sub-folder names, sorted, except that a "normal" class
+(``ok``, ``good``, ``genuine``, ...) comes first: two-class scores and
+thresholds are about "not class 0". Hidden files and folders
 (starting with ".") and files without an image extension are ignored. Each
 image is decoded once, fitted to ``size`` x ``size`` (see
 ``image_io.fit_image``) and kept in memory; decoded images are cached on
@@ -26,6 +28,7 @@ from cnnstudio.core.folder_cache import FileKey, FolderCache, file_key
 from cnnstudio.core.image_io import IMAGE_EXTENSIONS, RESIZE_POLICIES, fit_image, read_image
 from cnnstudio.core.imageset import ImageSet, SkippedFile
 from cnnstudio.errors import DatasetError
+from cnnstudio.specs import class_order
 
 # Pillow releases the GIL while decoding, so a few threads help; more than
 # four gives nothing on a laptop and competes with the GUI.
@@ -109,7 +112,9 @@ def list_class_files(root: Path) -> dict[str, list[Path]]:
     if not root.is_dir():
         raise DatasetError(f"{root}: is not a folder (expected a folder with one sub-folder per class)")
     try:
-        class_dirs = sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith("."))
+        class_dirs = sorted(
+            (p for p in root.iterdir() if p.is_dir() and not p.name.startswith(".")), key=lambda p: class_order(p.name)
+        )
     except OSError as error:
         raise DatasetError(f"{root}: cannot list the folder ({error.strerror or error})") from None
     if not class_dirs:

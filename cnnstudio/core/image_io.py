@@ -1,5 +1,8 @@
 """Reading a person's image files into RGB uint8 tensors, and fitting them to a square.
 
+``fit_image`` makes a picture square; ``fit_mask`` and ``fit_boxes`` move a
+defect mask or boxes with it, through ``fit_geometry`` (what fit_image does).
+
 ``read_image`` accepts whatever Pillow opens (PNG, JPEG, BMP, WebP, TIFF) in
 any pixel mode and always returns (3, H, W) uint8 RGB:
 
@@ -139,6 +142,57 @@ def fit_geometry(height: int, width: int, size: int, policy: str = "pad") -> Fit
         new_h, new_w = max(1, round(height * scale)), max(1, round(width * scale))
         return FitGeometry(new_w / width, new_h / height, float((size - new_w) // 2), float((size - new_h) // 2))
     return FitGeometry(size / width, size / height, 0.0, 0.0)
+
+
+def fit_mask(mask: torch.Tensor, size: int, policy: str = "pad") -> torch.Tensor:
+    """Fit an (H, W) mask (non-zero = defect) exactly as ``fit_image`` fits its image.
+
+    Returns (size, size) uint8 of 0/1; letterbox bars are 0. Nearest-neighbour
+    resizing keeps the mask binary and aligned with the image. A defect
+    smaller than one output pixel would vanish that way, so when it does the
+    mask marks every output pixel the defect touches.
+    """
+    height, width = int(mask.shape[-2]), int(mask.shape[-1])
+    geometry = fit_geometry(height, width, size, policy)
+    x0, y0, x1, y1 = _picture(geometry, height, width, size)
+    window = geometry.to_original(torch.tensor([[x0, y0, x1, y1]], dtype=torch.float64))[0]
+    sx0, sy0, sx1, sy1 = window.round().long().tolist()  # the part of the mask that stays visible
+    binary = (mask[sy0:sy1, sx0:sx1] > 0).to(torch.uint8)[None]  # (1, h, w)
+    resized = binary
+    if tuple(binary.shape[-2:]) != (y1 - y0, x1 - x0):
+        resized = F.resize(binary, [y1 - y0, x1 - x0], interpolation=InterpolationMode.NEAREST_EXACT)
+        if binary.any() and not resized.any():
+            coverage = F.resize(binary.float(), [y1 - y0, x1 - x0],
+                                interpolation=InterpolationMode.BILINEAR, antialias=True)
+            resized = (coverage > 0).to(torch.uint8)
+    canvas = torch.zeros(size, size, dtype=torch.uint8)
+    canvas[y0:y1, x0:x1] = resized[0]
+    return canvas
+
+
+def fit_boxes(
+    boxes: torch.Tensor, height: int, width: int, size: int, policy: str = "pad"
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Move (K, 4) x0, y0, x1, y1 boxes of a ``height`` x ``width`` image as ``fit_image`` moves its pixels.
+
+    Returns the (K', 4) float32 boxes in fitted pixels, clipped to the picture
+    (not to letterbox bars), and a (K,) bool tensor saying which were kept:
+    a box left with no width or height (cropped away) is dropped.
+    """
+    geometry = fit_geometry(height, width, size, policy)
+    x0, y0, x1, y1 = _picture(geometry, height, width, size)
+    fitted = geometry.to_fitted(boxes.to(torch.float32).reshape(-1, 4))
+    fitted[:, 0::2] = fitted[:, 0::2].clamp(x0, x1)
+    fitted[:, 1::2] = fitted[:, 1::2].clamp(y0, y1)
+    kept = (fitted[:, 2] > fitted[:, 0]) & (fitted[:, 3] > fitted[:, 1])
+    return fitted[kept].contiguous(), kept
+
+
+def _picture(geometry: FitGeometry, height: int, width: int, size: int) -> tuple[int, int, int, int]:
+    """x0, y0, x1, y1 of the fitted square covered by the picture (the rest is letterbox bars)."""
+    corners = geometry.to_fitted(torch.tensor([[0, 0, width, height]], dtype=torch.float64))[0]
+    x0, y0, x1, y1 = corners.clamp(0, size).round().long().tolist()
+    return x0, y0, x1, y1
 
 
 def _resize(image: torch.Tensor, height: int, width: int) -> torch.Tensor:

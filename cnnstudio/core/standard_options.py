@@ -15,3 +15,19 @@ def standard_options(count: int = 2000, size: int = 64, difficulty: str = "norma
         DatasetOption("seed", 0, "generator seed: same seed, same images", minimum=0),
         DatasetOption("difficulty", difficulty, "how hard the task is", choices=DIFFICULTIES),
     )
+
+
+# Kept in step with cnnstudio.core.image_io.RESIZE_POLICIES (not imported: that pulls in torch).
+RESIZE_POLICIES = ("pad", "stretch", "crop")
+
+
+def folder_options(size: int = 64) -> tuple[DatasetOption, ...]:
+    """``size`` and ``resize`` (pad, stretch or crop): the options of every folder import."""
+    return (
+        DatasetOption("size", size, "image width and height in pixels", minimum=16, maximum=512),
+        DatasetOption(
+            "resize", "pad",
+            "how non-square images become square: pad (letterbox), stretch, or crop (centre)",
+            choices=RESIZE_POLICIES,
+        ),
+    )

@@ -32,7 +32,7 @@ from cnnstudio.core.evaluation import evaluate_tensors, targets_of
 from cnnstudio.core.events import (
     Advice, BatchEnded, CheckpointWritten, EpochEnded, Event, RunFailed, RunFinished, RunStarted,
 )
-from cnnstudio.core.advice import imbalance_advice
+from cnnstudio.core.imbalance import imbalance_advice
 from cnnstudio.core.heads import Targets, decided_labels
 from cnnstudio.core.imageset import ImageSet
 from cnnstudio.core.loop_state import (
@@ -64,6 +64,7 @@ class Trainer:
         stop_requested: Callable[[], bool] | None = None,
         batch_event_every: int = 10,
         snapshot_images: int = 4,
+        notes: Sequence[tuple[str, str]] = (),
     ) -> None:
         # Refuse a bad config before anything is written or computed.
         self.config = config.validate()
@@ -74,6 +75,7 @@ class Trainer:
         self.stop_requested = stop_requested or (lambda: False)
         self.batch_event_every = max(1, batch_event_every)
         self.snapshot_images = snapshot_images
+        self.notes = list(notes)  # (code, message): shown as Advice when the run starts
         self._resume_from: tuple[dict[str, Any], dict[str, torch.Tensor]] | None = None
 
     @classmethod
@@ -167,7 +169,7 @@ class Trainer:
         run.save_config(cfg)
         info = {
             "status": "running", "class_names": list(data.class_names), "dataset_name": data.name,
-            "head_id": self.head_spec.id, "feature_shape": list(feature_shape(cfg.model)),
+            "head_id": self.head_spec.id, "primary_metric": head.primary_metric, "feature_shape": list(feature_shape(cfg.model)),
             "input_mean": mean.tolist(), "input_std": std.tolist(), "device": str(device), "threads": threads,
             "channels_last": channels_last,
             "split_sizes": {"train": len(train), "val": len(val), "test": len(test)},
@@ -187,6 +189,8 @@ class Trainer:
         imbalance = imbalance_advice(class_counts.tolist(), list(data.class_names), t.class_balanced_loss, t.balanced_sampling)
         if imbalance and loop.epoch == 0:
             self._emit(Advice(0, "class_imbalance", imbalance))
+        for code, message in self.notes:
+            self._emit(Advice(loop.epoch, code, message))
 
         reason, partial = "completed", False
         n_train, batch_size = len(train), t.batch_size

@@ -120,3 +120,17 @@ def test_folder_import_result_does_not_depend_on_the_thread_count(messy_folder, 
     monkeypatch.setattr(folder_import, "_MAX_DECODE_THREADS", 1)
     serial = import_class_folders(messy_folder, size=16, use_cache=False)
     assert torch.equal(parallel.images, serial.images) and parallel.sources == serial.sources
+
+
+def test_a_normal_class_folder_comes_first_so_scores_mean_not_normal(tmp_path):
+    from PIL import Image
+
+    from cnnstudio.plugins import get_plugin_manager
+
+    for name in ("forged", "Genuine", "aaa"):
+        (tmp_path / name).mkdir()
+        for index in range(2):
+            Image.new("RGB", (12, 12), (40 * index, 90, 200)).save(tmp_path / name / f"{index}.png")
+    spec = get_plugin_manager(reload=True).dataset(str(tmp_path))
+    assert spec.class_names == ("Genuine", "aaa", "forged")
+    assert import_class_folders(tmp_path, size=12).class_names == ["Genuine", "aaa", "forged"]

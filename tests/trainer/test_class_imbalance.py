@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import torch
 
-from cnnstudio.core.advice import imbalance_advice
+from cnnstudio.core.imbalance import imbalance_advice
 from cnnstudio.core.events import Advice
 from cnnstudio.core.imageset import ImageSet
 from cnnstudio.core.train import Trainer, epoch_order, inverse_frequency
