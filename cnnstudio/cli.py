@@ -253,15 +253,9 @@ def cmd_datasets(args: argparse.Namespace) -> int:
 
 
 def cmd_gui(args: argparse.Namespace) -> int:
-    try:
-        from cnnstudio.gui.app import main as gui_main
-    except ModuleNotFoundError as error:
-        if not (error.name or "").startswith("cnnstudio.gui"):
-            raise
-        print("The CNN Studio desktop app arrives with the GUI; until then everything runs from the command line.")
-        print("Try:  cnnstudio train --dataset retail.products --epochs 3")
-        return EXIT_OK
-    return int(gui_main() or 0)
+    from cnnstudio.gui.app import main as gui_main
+
+    return int(gui_main(quit_after_ms=args.quit_after) or 0)
 
 
 # ---- parser and error handling ----------------------------------------------
@@ -340,6 +334,7 @@ def build_parser() -> argparse.ArgumentParser:
     datasets.set_defaults(handler=cmd_datasets)
 
     gui = commands.add_parser("gui", help="open the desktop app")
+    gui.add_argument("--quit-after", type=int, metavar="MS", help="close the window after MS milliseconds (for scripts and smoke tests)")
     gui.set_defaults(handler=cmd_gui)
     return parser
 

@@ -69,9 +69,12 @@ def test_datasets_lists_ids_and_options(capsys):
     assert "retail.products" in out and "count=" in out
 
 
-def test_gui_explains_that_the_app_arrives_with_the_gui(capsys):
-    assert main(["gui"]) == 0
-    assert "cnnstudio train" in capsys.readouterr().out
+def test_gui_opens_the_window_and_closes_cleanly(tmp_path):
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "XDG_CONFIG_HOME": str(tmp_path / "config")}
+    process = subprocess.run([sys.executable, "-m", "cnnstudio", "gui", "--quit-after", "1500"],
+                             capture_output=True, text=True, timeout=120, env=env)
+    assert process.returncode == 0, process.stderr[-2000:]
+    assert "Traceback" not in process.stderr
 
 
 def test_help_and_plugins_do_not_import_torch():

@@ -136,8 +136,10 @@ def test_open_folder_nobody_claims_names_folder_and_layouts(manager, tmp_path):
 
 
 def test_heads_for_task_filters_by_task(manager):
-    assert [h.id for h in manager.heads_for_task("defect")] == ["classification"]
-    assert {"classification", "fixture.head"} <= {h.id for h in manager.heads_for_task("classification")}
+    defect_heads = {h.id for h in manager.heads_for_task("defect")}
+    assert {"classification", "heatmap"} <= defect_heads and "fixture.head" not in defect_heads
+    classification_heads = {h.id for h in manager.heads_for_task("classification")}
+    assert {"classification", "fixture.head"} <= classification_heads and "heatmap" not in classification_heads
 
 
 def test_disable_env_loads_only_internal_and_bundled(plugin_folder, monkeypatch):
