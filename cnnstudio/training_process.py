@@ -1,0 +1,276 @@
+"""A training run in a spawned child process, polled by the GUI (DESIGN.md, "The training process").
+
+    process = TrainingProcess(config, threads=1)
+    process.start()
+    ...                                    # on a timer, never blocking:
+    for event in process.poll():           # RunStarted, BatchEnded, ..., RunFinished | RunFailed
+        view.show(event)
+    process.request_stop()                 # cooperative: the trainer saves and finishes "cancelled"
+    process.kill()                         # SIGKILL; poll() then reports one RunFailed
+
+The child (``cnnstudio.training_child``) re-creates the plugin manager and
+calls ``cnnstudio.runner.train_run``; only the RunConfig (plain values) and
+paths cross the process boundary, and the trainer's events come back pickled
+over a one-way pipe. The parent closes its copy of the pipe's write end, so a
+child that dies (even mid-message) shows up as end-of-file instead of a read
+that waits forever. A ``StandbyProcess`` spawned ahead of time has already
+imported torch when the run starts in it. This module imports neither torch
+nor Qt: the GUI imports it at start-up.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import time
+from multiprocessing.connection import Connection
+from pathlib import Path
+from typing import Any
+
+from cnnstudio.core.config import RunConfig
+from cnnstudio.core.events import Event, RunFailed, RunFinished, RunStarted
+from cnnstudio.training_child import child_main
+
+_TERMINAL = (RunFinished, RunFailed)
+
+
+def default_threads() -> int:
+    """Torch threads for a training child: every core this process may use but one (kept for the GUI)."""
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # macOS, Windows
+        cores = os.cpu_count() or 1
+    return max(1, cores - 1)
+
+
+class TrainingProcess:
+    """One training run in a child process; ``poll()`` hands its events to the caller's thread."""
+
+    def __init__(
+        self,
+        config: RunConfig,
+        runs_root: Path | None = None,
+        run_dir: Path | None = None,
+        threads: int | None = None,
+    ) -> None:
+        self.config = config
+        self.runs_root = Path(runs_root) if runs_root is not None else None
+        self._run_dir = str(run_dir) if run_dir is not None else ""
+        # ``threads``, else the config's own setting, else the cores minus one.
+        self.threads = threads if threads else (config.threads if config.threads > 0 else default_threads())
+        self._stop: Any = None  # the child's stop Event, once started
+        self._stop_wanted = False
+        self._process: multiprocessing.process.BaseProcess | None = None
+        self._reader: Connection | None = None
+        self._eof = False
+        self._final: Event | None = None  # the RunFinished / RunFailed delivered, real or synthetic
+        self._pending: list[Event] = []  # drained by close() but not yet handed out
+
+    # ---- control ----------------------------------------------------------------
+    def start(self, standby: StandbyProcess | None = None) -> None:
+        """Start the run in ``standby`` (torch already imported) or in a new child; returns at once.
+
+        A new child needs a few seconds to import torch before RunStarted arrives.
+        """
+        if self._process is not None:
+            raise RuntimeError("this TrainingProcess was already started; make a new one for another run")
+        job = (self.config, self.runs_root, Path(self._run_dir) if self._run_dir else None, self.threads)
+        child = standby._take() if standby is not None else None
+        if child is not None:
+            try:
+                child.commands.send(job)
+            except OSError:  # the standby died meanwhile
+                child.discard()
+                child = None
+        if child is None:
+            child = _Child.spawn()
+            child.commands.send(job)  # a few hundred bytes: the pipe buffers them until the child reads
+        child.commands.close()
+        self._process, self._reader, self._stop = child.process, child.events, child.stop
+        if self._stop_wanted:
+            self._stop.set()
+
+    def request_stop(self) -> None:
+        """Ask the trainer to stop before its next batch; it saves "last" and finishes "cancelled"."""
+        self._stop_wanted = True
+        if self._stop is not None:
+            self._stop.set()
+
+    def kill(self) -> None:
+        """End the child at once (SIGKILL); the checkpoints already written stay on disk."""
+        if self._process is not None and self._process.is_alive():
+            self._process.kill()
+
+    def close(self, timeout: float = 10.0) -> None:
+        """Stop the run, wait up to ``timeout`` s for it to finish (then kill it) and reap the child.
+
+        Events that arrive meanwhile are kept for the next ``poll()``.
+        """
+        if self._process is None:
+            return
+        self.request_stop()
+        deadline = time.monotonic() + timeout
+        while self._process.is_alive() and time.monotonic() < deadline:
+            # Keep draining: a child whose events nobody reads could never exit.
+            self._pending.extend(self._drain(1000))
+            self._process.join(0.05)
+        if self._process.is_alive():
+            self._process.kill()
+        self._process.join(5)
+        self._pending.extend(self._drain(100_000))
+
+    def __enter__(self) -> TrainingProcess:
+        return self
+
+    def __exit__(self, *exc_info: Any) -> None:
+        self.close()
+
+    # ---- state ------------------------------------------------------------------
+    @property
+    def is_alive(self) -> bool:
+        """Whether the child is still running."""
+        return self._process is not None and self._process.is_alive()
+
+    @property
+    def exitcode(self) -> int | None:
+        """The child's exit code (negative: killed by that signal), None while it runs or before start."""
+        return None if self._process is None else self._process.exitcode
+
+    @property
+    def pid(self) -> int | None:
+        return None if self._process is None else self._process.pid
+
+    @property
+    def run_dir(self) -> str:
+        """The run folder: as given, or as announced by RunStarted; "" until then."""
+        return self._run_dir
+
+    @property
+    def final_event(self) -> Event | None:
+        """The RunFinished or RunFailed already handed out by ``poll()``, if any."""
+        return self._final
+
+    @property
+    def finished(self) -> bool:
+        """True once ``poll()`` has handed out the run's last event."""
+        return self._final is not None
+
+    # ---- events -----------------------------------------------------------------
+    def poll(self, max_events: int = 1000) -> list[Event]:
+        """The events that arrived since the last call, oldest first; never waits for new ones.
+
+        After the child exits without a RunFinished or RunFailed (killed, crashed),
+        one synthetic RunFailed ends the list, exactly once.
+        """
+        if self._process is None:
+            return []
+        events = self._pending[:max_events]
+        del self._pending[:max_events]
+        events.extend(self._drain(max_events - len(events)))
+        for event in events:
+            self._note(event)
+        if self._final is None and self._eof and not self._pending and not self._process.is_alive():
+            self._final = RunFailed(self._run_dir, self._unexpected_exit_message(), "")
+            events.append(self._final)
+        return events
+
+    def _drain(self, limit: int) -> list[Event]:
+        events: list[Event] = []
+        reader = self._reader
+        while reader is not None and not self._eof and len(events) < limit:
+            try:
+                if not reader.poll():
+                    break
+                events.append(reader.recv())
+            except (EOFError, OSError):  # every write end is closed: the child has exited
+                self._eof = True
+                reader.close()
+                self._reader = None
+        for event in events:
+            if isinstance(event, RunStarted) and event.run_dir:
+                self._run_dir = event.run_dir
+        return events
+
+    def _note(self, event: Event) -> None:
+        if isinstance(event, _TERMINAL) and self._final is None:
+            self._final = event
+            if event.run_dir and not self._run_dir:
+                self._run_dir = event.run_dir
+
+    def _unexpected_exit_message(self) -> str:
+        code = self.exitcode
+        message = f"the training process stopped unexpectedly (exit code {code})"
+        if not self._run_dir:
+            return message + " before the run folder was created"
+        last = Path(self._run_dir) / "weights" / "last.safetensors"
+        if last.exists():
+            return message + f"; the last checkpoint is kept in {self._run_dir}"
+        return message + f"; it had not saved a checkpoint yet in {self._run_dir}"
+
+
+class _Child:
+    """A spawned child and its pipes: events come back, one job (or None) goes in."""
+
+    def __init__(self, process: Any, events: Connection, commands: Connection, stop: Any) -> None:
+        self.process, self.events, self.commands, self.stop = process, events, commands, stop
+
+    @classmethod
+    def spawn(cls) -> _Child:
+        context = multiprocessing.get_context("spawn")
+        events_reader, events_writer = context.Pipe(duplex=False)
+        commands_reader, commands_writer = context.Pipe(duplex=False)
+        stop = context.Event()
+        process = context.Process(
+            target=child_main, args=(events_writer, commands_reader, stop), name="cnnstudio-training", daemon=True,
+        )
+        process.start()
+        # The child holds its own copies now; without ours, its death reads as EOF.
+        events_writer.close()
+        commands_reader.close()
+        return cls(process, events_reader, commands_writer, stop)
+
+    def discard(self, timeout: float = 5.0) -> None:
+        """Tell a waiting child to exit (kill it if it does not) and close the pipes."""
+        try:
+            self.commands.send(None)
+        except OSError:
+            pass
+        self.commands.close()
+        self.process.join(0.2)
+        if self.process.is_alive():  # still importing torch: nothing to save, so do not wait
+            self.process.kill()
+            self.process.join(timeout)
+        self.events.close()
+
+
+class StandbyProcess:
+    """A training child spawned ahead of time: it imports torch and loads the plugins, then waits for a run.
+
+    ``TrainingProcess(config).start(standby)`` then skips the seconds of start-up.
+    A standby serves one run; it loads the plugins as they are when it starts,
+    so discard it (``close()``) after a plugin reload.
+    """
+
+    def __init__(self) -> None:
+        self._child: _Child | None = _Child.spawn()
+
+    @property
+    def is_alive(self) -> bool:
+        return self._child is not None and self._child.process.is_alive()
+
+    @property
+    def pid(self) -> int | None:
+        return None if self._child is None else self._child.process.pid
+
+    def close(self) -> None:
+        """Let the waiting child exit (unless a run has taken it)."""
+        child, self._child = self._child, None
+        if child is not None:
+            child.discard()
+
+    def _take(self) -> _Child | None:
+        child, self._child = self._child, None
+        if child is not None and not child.process.is_alive():
+            child.discard()
+            return None
+        return child
