@@ -1,0 +1,217 @@
+"""The app's shared state and the one place views go through: plugins, dataset, config, the training run.
+
+Views never talk to each other; they call the controller and listen to its
+signals. Slow work (importing torch, generating or decoding a dataset) runs
+on a worker thread and comes back as a signal on the GUI thread; training
+runs in a child process (``cnnstudio.training_process``) that a timer polls.
+
+    controller.select_dataset("manufacturing.surfaces")   # -> dataset_loaded(spec, imageset)
+    controller.set_config(config)                         # -> config_changed(config)
+    controller.start_training()                           # -> run_state_changed("training"), run_event(event)...
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import traceback
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QObject, QTimer, Signal
+
+from cnnstudio.core.config import RunConfig
+from cnnstudio.errors import CNNStudioError
+
+log = logging.getLogger(__name__)
+
+POLL_MS = 40  # how often the training child's events are drained
+RUN_STATES = ("idle", "starting", "training", "stopping")
+
+
+class StudioController(QObject):
+    """Plugins, the chosen dataset and config, and the training child, with signals for the views."""
+
+    plugins_reloaded = Signal()
+    dataset_loading = Signal(str)  # dataset id or folder
+    dataset_loaded = Signal(object, object)  # DatasetSpec, ImageSet
+    dataset_failed = Signal(str, str)  # dataset id or folder, message for people
+    config_changed = Signal(object)  # RunConfig
+    run_state_changed = Signal(str)  # one of RUN_STATES
+    run_event = Signal(object)  # a cnnstudio.core.events event from the training child
+    run_opened = Signal(str)  # a run folder to show (a past run, or the one that just finished)
+    message = Signal(str, str)  # severity ("info" | "warning" | "error"), text
+    startable_changed = Signal(bool, str)  # whether the config can train, and why not
+
+    def __init__(self, runs_root: Path | None = None, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.runs_root = runs_root
+        self.config = RunConfig()
+        self.spec: Any = None  # DatasetSpec of the loaded dataset
+        self.imageset: Any = None  # its ImageSet
+        self.process: Any = None  # TrainingProcess while a run is on
+        self.standby: Any = None  # a warm StandbyProcess (torch already imported)
+        self.run_state = "idle"
+        self.blocking_problem: str | None = None  # why the current model cannot train (from the Model tab)
+        self._manager: Any = None
+        self._workers = ThreadPoolExecutor(max_workers=1, thread_name_prefix="cnnstudio-load")
+        self._loading: Future | None = None
+        self._poll_timer = QTimer(self)
+        self._poll_timer.setInterval(POLL_MS)
+        self._poll_timer.timeout.connect(self._poll)
+        self._loaded.connect(self._on_loaded)
+
+    # ---- plugins ----------------------------------------------------------------
+    @property
+    def manager(self) -> Any:
+        """The plugin manager (created on first use; cheap, imports no torch)."""
+        if self._manager is None:
+            from cnnstudio.plugins import get_plugin_manager
+
+            self._manager = get_plugin_manager()
+        return self._manager
+
+    def reload_plugins(self) -> None:
+        from cnnstudio.plugins import get_plugin_manager
+
+        self._manager = get_plugin_manager(reload=True)
+        self._replace_standby()  # a standby child loaded the old plugins
+        self.plugins_reloaded.emit()
+
+    # ---- dataset ----------------------------------------------------------------
+    _loaded = Signal(object, object, object, str)  # token, spec, imageset or None, error message
+
+    def select_dataset(self, id_or_folder: str, options: dict[str, Any] | None = None) -> None:
+        """Load a dataset by id or folder on the worker thread; answers with dataset_loaded or dataset_failed."""
+        self.dataset_loading.emit(id_or_folder)
+        token = object()
+        self._token = token
+
+        def load() -> None:
+            try:
+                spec = self.manager.dataset(id_or_folder)
+                resolved = spec.resolve_options(options if options is not None else {})
+                imageset = spec.load(resolved)
+                self._loaded.emit(token, (spec, resolved), imageset, "")
+            except CNNStudioError as error:
+                self._loaded.emit(token, id_or_folder, None, str(error))
+            except Exception as error:  # a plugin's bug: say so, keep the app alive
+                log.error("loading %s failed:\n%s", id_or_folder, traceback.format_exc())
+                self._loaded.emit(token, id_or_folder, None, f"{id_or_folder}: the dataset could not be loaded ({type(error).__name__}: {error})")
+
+        self._loading = self._workers.submit(load)
+
+    def _on_loaded(self, token: object, what: Any, imageset: Any, error: str) -> None:
+        if token is not getattr(self, "_token", None):
+            return  # an older request finished after a newer one was made
+        if imageset is None:
+            self.dataset_failed.emit(str(what), error)
+            self.message.emit("error", error)
+            return
+        spec, options = what
+        self.spec, self.imageset = spec, imageset
+        dataset = replace(self.config.dataset, id=spec.id, options=dict(options))
+        self.config = replace(self.config, dataset=dataset, head=replace(self.config.head, id=""))
+        self.dataset_loaded.emit(spec, imageset)
+        self.config_changed.emit(self.config)
+
+    # ---- config -----------------------------------------------------------------
+    def set_config(self, config: RunConfig) -> None:
+        """Replace the run config (views edit copies and hand them back here)."""
+        self.config = config
+        self.config_changed.emit(config)
+
+    def set_blocking_problem(self, problem: str | None) -> None:
+        """Record why the current config cannot train (None: it can); Start is refused with that reason."""
+        problem = problem or None
+        if problem != self.blocking_problem:
+            self.blocking_problem = problem
+            self.startable_changed.emit(problem is None, problem or "")
+
+    # ---- training ---------------------------------------------------------------
+    def start_training(self) -> bool:
+        """Start a run of the current config in a child process; False (with a message) when it cannot start."""
+        if self.process is not None:
+            self.message.emit("warning", "A run is already training; stop it first.")
+            return False
+        if self.blocking_problem:
+            self.message.emit("error", f"Cannot start: {self.blocking_problem}")
+            return False
+        try:
+            config = self.config.validate()
+        except CNNStudioError as error:
+            self.message.emit("error", f"Cannot start: {error}")
+            return False
+        from cnnstudio.training_process import TrainingProcess
+
+        self.process = TrainingProcess(config, runs_root=self.runs_root)
+        standby, self.standby = self.standby, None
+        self.process.start(standby)
+        self._set_state("starting")
+        self._poll_timer.start()
+        return True
+
+    def stop_training(self) -> None:
+        """Ask the run to stop after its current batch; it saves everything done so far."""
+        if self.process is not None:
+            self.process.request_stop()
+            self._set_state("stopping")
+
+    def prepare_standby(self) -> None:
+        """Spawn a child that imports torch now, so the next Start begins at once."""
+        if self.standby is None or not self.standby.is_alive:
+            from cnnstudio.training_process import StandbyProcess
+
+            self.standby = StandbyProcess()
+
+    def _replace_standby(self) -> None:
+        if self.standby is not None:
+            self.standby.close()
+            self.standby = None
+            self.prepare_standby()
+
+    def _poll(self) -> None:
+        process = self.process
+        if process is None:
+            self._poll_timer.stop()
+            return
+        from cnnstudio.core.events import RunFailed, RunFinished, RunStarted
+
+        for event in process.poll():
+            if isinstance(event, RunStarted):
+                self._set_state("training" if self.run_state != "stopping" else "stopping")
+            self.run_event.emit(event)
+            if isinstance(event, RunFailed):
+                self.message.emit("error", f"Training failed: {event.message}")
+            if isinstance(event, (RunFinished, RunFailed)):
+                self._finish(process, event)
+                return
+
+    def _finish(self, process: Any, event: Any) -> None:
+        self._poll_timer.stop()
+        # The child has sent its last event; waiting for it to exit takes seconds, so not on this thread.
+        threading.Thread(target=process.close, kwargs={"timeout": 10.0}, name="cnnstudio-reap", daemon=True).start()
+        self.process = None
+        self._set_state("idle")
+        run_dir = getattr(event, "run_dir", "") or process.run_dir
+        if run_dir and Path(run_dir).exists():
+            self.run_opened.emit(str(run_dir))
+        self.prepare_standby()
+
+    def _set_state(self, state: str) -> None:
+        if state != self.run_state:
+            self.run_state = state
+            self.run_state_changed.emit(state)
+
+    def shutdown(self) -> None:
+        """Stop the run (it saves) and every child; called when the window closes."""
+        self._poll_timer.stop()
+        if self.process is not None:
+            self.process.close(timeout=3.0)
+            self.process = None
+        if self.standby is not None:
+            self.standby.close()
+            self.standby = None
+        self._workers.shutdown(wait=False, cancel_futures=True)

@@ -1,0 +1,164 @@
+"""The main window: the dataset list on the left, one tab per activity, menus, status bar, remembered layout."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import QLabel, QMainWindow, QMessageBox, QSplitter, QTabWidget
+
+from cnnstudio import __version__
+from cnnstudio.gui.controller import StudioController
+from cnnstudio.gui.data_view import DataView
+from cnnstudio.gui.dataset_panel import DatasetPanel
+from cnnstudio.gui.filters_view import FiltersView
+from cnnstudio.gui.model_view import ModelView
+from cnnstudio.gui.predict_view import PredictView
+from cnnstudio.gui.runs_view import RunsView
+from cnnstudio.gui.train_view import TrainView
+
+DEFAULT_DATASET = "retail.products"
+ABOUT = (
+    "<h3>CNN Studio {version}</h3>"
+    "<p>A workbench for prototyping small convolutional networks for business imaging: "
+    "retail product photos, surface defects, document forgery, brand logos.</p>"
+    "<p>It grew from one teaching model, the lesson's SimpleCNN, and turns each of its lessons "
+    "into something you can run and see. Everything runs on your machine; nothing is downloaded.</p>"
+)
+
+
+class MainWindow(QMainWindow):
+    """CNN Studio's window. Tabs: Data, Model, Train, Filters, Try it, Runs."""
+
+    def __init__(self, controller: StudioController | None = None, settings: QSettings | None = None) -> None:
+        super().__init__()
+        self.controller = controller or StudioController(parent=self)
+        self.setWindowTitle("CNN Studio")
+        self.settings = settings or QSettings("CNN Studio", "CNN Studio")
+
+        self.dataset_panel = DatasetPanel(self.controller, self)
+        self.tabs = QTabWidget(self)
+        self.data_view = DataView(self.controller, self)
+        self.model_view = ModelView(self.controller, self)
+        self.train_view = TrainView(self.controller, self)
+        self.filters_view = FiltersView(self.controller, self)
+        self.predict_view = PredictView(self.controller, self)
+        self.runs_view = RunsView(self.controller, self)
+        for view, title in (
+            (self.data_view, "Data"), (self.model_view, "Model"), (self.train_view, "Train"),
+            (self.filters_view, "Filters && feature maps"), (self.predict_view, "Try an image"), (self.runs_view, "Runs"),
+        ):
+            self.tabs.addTab(view, title)
+        self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
+        self.splitter.addWidget(self.dataset_panel)
+        self.splitter.addWidget(self.tabs)
+        self.splitter.setStretchFactor(1, 1)
+        self.setCentralWidget(self.splitter)
+
+        self.state_label = QLabel("idle")
+        self.device_label = QLabel("")
+        self.statusBar().addPermanentWidget(self.device_label)
+        self.statusBar().addPermanentWidget(self.state_label)
+        self._build_menus()
+        self.controller.message.connect(self.show_message)
+        self.model_view.validity_changed.connect(lambda ok, reason: self.controller.set_blocking_problem(None if ok else reason))
+        self.controller.startable_changed.connect(self._on_startable)
+        self.controller.run_state_changed.connect(self._on_run_state)
+        self._restore_layout()
+
+    # ---- menus ------------------------------------------------------------------
+    def _build_menus(self) -> None:
+        bar = self.menuBar()
+        file_menu = bar.addMenu("&File")
+        self.open_folder_action = self._action(file_menu, "Open image &folder...", QKeySequence.StandardKey.Open,
+                                               self.dataset_panel.choose_folder)
+        self._action(file_menu, "Open &image to try...", "Ctrl+I", self._try_image)
+        file_menu.addSeparator()
+        self._action(file_menu, "&Quit", QKeySequence.StandardKey.Quit, self.close)
+
+        train_menu = bar.addMenu("&Train")
+        self.start_action = self._action(train_menu, "&Start training", "Ctrl+R", self.controller.start_training)
+        self.stop_action = self._action(train_menu, "S&top training", "Ctrl+.", self.controller.stop_training)
+        self.stop_action.setEnabled(False)
+
+        view_menu = bar.addMenu("&View")
+        self.full_screen_action = self._action(view_menu, "&Full screen", QKeySequence.StandardKey.FullScreen,
+                                               self._toggle_full_screen)
+        self.full_screen_action.setCheckable(True)
+
+        plugins_menu = bar.addMenu("&Plugins")
+        self._action(plugins_menu, "&Plugins...", None, self.show_plugins)
+        self._action(plugins_menu, "&Reload plugins", None, self.controller.reload_plugins)
+
+        help_menu = bar.addMenu("&Help")
+        self._action(help_menu, "&About CNN Studio", None, self.show_about)
+
+    def _action(self, menu, text, shortcut, slot) -> QAction:
+        action = QAction(text, self)
+        if shortcut is not None:
+            action.setShortcut(QKeySequence(shortcut))
+        action.triggered.connect(lambda *_: slot())
+        menu.addAction(action)
+        return action
+
+    def _try_image(self) -> None:
+        self.tabs.setCurrentWidget(self.predict_view)
+        self.predict_view.choose_image()
+
+    def _toggle_full_screen(self) -> None:
+        self.showNormal() if self.isFullScreen() else self.showFullScreen()
+
+    def show_plugins(self) -> None:
+        from cnnstudio.gui.plugins_dialog import PluginsDialog
+
+        PluginsDialog(self.controller, self).exec()
+
+    def show_about(self) -> None:
+        QMessageBox.about(self, "About CNN Studio", ABOUT.format(version=__version__))
+
+    # ---- state ------------------------------------------------------------------
+    def show_message(self, severity: str, text: str) -> None:
+        """Errors in a dialog (readable, never a bare traceback), the rest in the status bar."""
+        if severity == "error":
+            # Window-modal but not blocking: the timers (training events, heartbeat) keep running.
+            box = QMessageBox(QMessageBox.Icon.Warning, "CNN Studio", text, QMessageBox.StandardButton.Ok, self)
+            box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+            box.open()
+            self.error_box = box
+        self.statusBar().showMessage(text, 10_000)
+
+    def _on_run_state(self, state: str) -> None:
+        self.state_label.setText({"idle": "idle", "starting": "starting the training process...",
+                                  "training": "training", "stopping": "stopping..."}.get(state, state))
+        busy = state != "idle"
+        self.start_action.setEnabled(not busy and self.controller.blocking_problem is None)
+        self.stop_action.setEnabled(state in ("starting", "training"))
+
+    def _on_startable(self, startable: bool, reason: str) -> None:
+        self.start_action.setEnabled(startable and self.controller.run_state == "idle")
+        self.start_action.setToolTip("" if startable else f"Cannot start: {reason}")
+
+    def _restore_layout(self) -> None:
+        geometry = self.settings.value("window/geometry")
+        if isinstance(geometry, QByteArray):
+            self.restoreGeometry(geometry)
+        else:
+            self.resize(1280, 820)
+        splitter = self.settings.value("window/splitter")
+        if isinstance(splitter, QByteArray):
+            self.splitter.restoreState(splitter)
+        else:
+            self.splitter.setSizes([260, 1020])
+
+    def start(self) -> None:
+        """After the window is shown: load the last (or default) dataset and warm up a training child."""
+        dataset = str(self.settings.value("session/dataset", DEFAULT_DATASET))
+        QTimer.singleShot(0, lambda: self.controller.select_dataset(dataset))
+        QTimer.singleShot(500, self.controller.prepare_standby)
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.settings.setValue("window/geometry", self.saveGeometry())
+        self.settings.setValue("window/splitter", self.splitter.saveState())
+        if self.controller.spec is not None and not str(self.controller.spec.id).startswith("folder:"):
+            self.settings.setValue("session/dataset", self.controller.spec.id)
+        self.controller.shutdown()
+        super().closeEvent(event)

@@ -1,0 +1,260 @@
+"""The Try an image tab: open or drop an image file and see what the latest run's model decides.
+
+The model (best weights) is loaded once per run and predicts on a worker
+thread through ``TrainedModel.predict_files``; the view shows the image as the
+model sees it (letterboxed to its input size), the class probabilities as
+bars, the decision with score and threshold, and the head's overlay.
+"""
+
+from __future__ import annotations
+
+import logging
+import traceback
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from PySide6.QtCore import QRectF, Qt, Signal
+from PySide6.QtGui import QColor, QDragEnterEvent, QDropEvent, QPainter, QPen, QPixmap
+from PySide6.QtWidgets import (
+    QFileDialog, QGridLayout, QGroupBox, QHBoxLayout, QLabel, QProgressBar, QPushButton, QVBoxLayout, QWidget,
+)
+
+from cnnstudio.errors import CNNStudioError
+from cnnstudio.gui.images import overlay_heatmap, to_qimage
+from cnnstudio.gui.run_model_cache import RunModelCache, emit_safely, in_background
+
+log = logging.getLogger(__name__)
+
+NO_RUN = "Train a model first (Train tab) or open a run (Runs tab)."
+VIEW_PX = 224  # on-screen size of the model's input image
+IMAGE_FILTER = "Images (*.png *.jpg *.jpeg *.bmp *.gif *.tif *.tiff *.webp);;All files (*)"
+RESIZE_POLICY = "pad"
+PAD_TIP = ("The model only ever sees input_size x input_size pixels. The image is shrunk to fit, keeping its "
+           "shape, and the rest is filled with the colour of its border (letterboxing), as in training.")
+
+
+class PredictView(QWidget):
+    """Predict one image file with the latest run; accepts dropped image files."""
+
+    predicted = Signal(object)  # the entry shown: predict_files' dict (with "error" for an unreadable file)
+    _done = Signal(object, object, str)  # entry, fitted (H, W, 3) uint8 image or None, run_dir
+
+    def __init__(self, controller: Any, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.controller = controller
+        self.run_dir = ""
+        self.path = ""
+        self.entry: dict[str, Any] | None = None
+        self.cache = RunModelCache(controller, self)
+        self._done.connect(self._show)
+        self.setAcceptDrops(True)
+        self._build()
+        controller.run_opened.connect(self.use_run)
+
+    def _build(self) -> None:
+        self.run_label = QLabel(NO_RUN)
+        self.run_label.setWordWrap(True)
+        self.choose_button = QPushButton("Choose image...")
+        self.choose_button.setToolTip("Open an image file (or drop one anywhere on this tab).")
+        self.choose_button.clicked.connect(self.choose_image)
+        top = QHBoxLayout()
+        top.addWidget(self.run_label, 1)
+        top.addWidget(self.choose_button)
+
+        self.image_label = self._picture("Drop an image file here\nor press Choose image...")
+        self.image_label.setToolTip(PAD_TIP)
+        self.overlay_label = self._picture("")
+        self.overlay_title = QLabel("")
+        self.file_label = QLabel("")
+        self.file_label.setWordWrap(True)
+        pictures = QGridLayout()
+        pictures.addWidget(QLabel("As the model sees it"), 0, 0)
+        pictures.addWidget(self.overlay_title, 0, 1)
+        pictures.addWidget(self.image_label, 1, 0)
+        pictures.addWidget(self.overlay_label, 1, 1)
+        pictures.addWidget(self.file_label, 2, 0, 1, 2)
+
+        self.decision_label = QLabel("")
+        self.decision_label.setWordWrap(True)
+        self.decision_label.setTextFormat(Qt.TextFormat.RichText)
+        self.bars_box = QGroupBox("Class probabilities")
+        self.bars_box.setToolTip("The softmax of the model's outputs: how sure it is of each class. "
+                                 "They add up to 100%. A confident wrong answer is a sign of over-fitting "
+                                 "or of an image unlike the training data.")
+        self.bars_layout = QGridLayout(self.bars_box)
+        self.bars: dict[str, tuple[QProgressBar, QLabel]] = {}
+        right = QVBoxLayout()
+        right.addWidget(self.decision_label)
+        right.addWidget(self.bars_box)
+        right.addStretch(1)
+
+        self.error_label = QLabel("")
+        self.error_label.setWordWrap(True)
+        self.error_label.setStyleSheet("color: #b00020;")
+        self.error_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        middle = QHBoxLayout()
+        middle.addLayout(pictures)
+        middle.addLayout(right, 1)
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addWidget(self.error_label)
+        layout.addLayout(middle)
+        layout.addStretch(1)
+
+    def _picture(self, text: str) -> QLabel:
+        label = QLabel(text)
+        label.setFixedSize(VIEW_PX, VIEW_PX)
+        label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        label.setStyleSheet("QLabel { border: 1px dashed #999; color: #666; }")
+        return label
+
+    # ---- inputs -------------------------------------------------------------------
+    def use_run(self, run_dir: str) -> None:
+        """Predict with this run from now on (and again for the image already shown)."""
+        self.run_dir = str(run_dir)
+        self.run_label.setText(f"Run {Path(self.run_dir).name} (best weights). Open or drop an image to try it.")
+        if self.path:
+            self.predict_file(self.path)
+
+    def choose_image(self) -> None:
+        """Ask for an image file and predict it."""
+        path, _ = QFileDialog.getOpenFileName(self, "Try an image", "", IMAGE_FILTER)
+        if path:
+            self.predict_file(path)
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        if event.mimeData().hasUrls() and any(url.isLocalFile() for url in event.mimeData().urls()):
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        files = [url.toLocalFile() for url in event.mimeData().urls() if url.isLocalFile()]
+        if files:
+            event.acceptProposedAction()
+            self.predict_file(files[0])
+
+    def predict_file(self, path: str | Path) -> None:
+        """Predict ``path`` on the worker; the result is drawn (and ``predicted`` emitted) when it is back."""
+        self.path = str(path)
+        self.error_label.setText("")
+        self.file_label.setText(f"{Path(self.path).name}: predicting...")
+        in_background("cnnstudio-predict", self._predict, self.path, self.run_dir, self.controller.runs_root)
+
+    def _predict(self, path: str, run_dir: str, runs_root: Any) -> None:
+        fitted = None
+        try:
+            run_dir = run_dir or _latest_run(runs_root)
+            if not run_dir:
+                emit_safely(self._done, {"file": path, "error": NO_RUN}, None, "")
+                return
+            model = self.cache.get(run_dir, "best")
+            [entry] = model.predict_files([path], policy=RESIZE_POLICY)
+            if "error" not in entry:
+                from cnnstudio.core.image_io import fit_image, read_image
+
+                fitted = fit_image(read_image(Path(path)), model.input_size, RESIZE_POLICY).permute(1, 2, 0).numpy()
+                entry["input_size"] = model.input_size
+        except CNNStudioError as error:
+            entry = {"file": path, "error": str(error)}
+        except Exception as error:  # a plugin head's bug: say it, keep the app alive
+            log.error("predicting %s failed:\n%s", path, traceback.format_exc())
+            entry = {"file": path, "error": f"{path}: prediction failed ({type(error).__name__}: {error})"}
+        emit_safely(self._done, entry, fitted, run_dir)
+
+    # ---- drawing ------------------------------------------------------------------
+    def _show(self, entry: dict[str, Any], fitted: np.ndarray | None, run_dir: str) -> None:
+        if entry.get("file") != self.path:
+            return  # an older request
+        self.entry = entry
+        if run_dir and run_dir != self.run_dir:
+            self.run_dir = run_dir
+            self.run_label.setText(f"Run {Path(run_dir).name} (best weights, the newest run in the workspace).")
+        if "error" in entry:
+            self.error_label.setText(entry["error"])
+            self.file_label.setText(f"{Path(self.path).name}: not predicted.")
+            self._clear_result()
+        else:
+            self._show_result(entry, fitted)
+        self.predicted.emit(entry)
+
+    def _clear_result(self) -> None:
+        self.image_label.setPixmap(QPixmap())
+        self.image_label.setText("Drop an image file here\nor press Choose image...")
+        self.overlay_label.setPixmap(QPixmap())
+        self.overlay_title.setText("")
+        self.decision_label.setText("")
+        self._set_bars({})
+
+    def _show_result(self, entry: dict[str, Any], fitted: np.ndarray) -> None:
+        size = entry.get("input_size", fitted.shape[0])
+        self.file_label.setText(f"{Path(self.path).name}, shown at the model's input size {size}x{size} px.")
+        self.image_label.setPixmap(_scaled(fitted))
+        self.overlay = None
+        if "heatmap" in entry:
+            self.overlay = overlay_heatmap(fitted, np.asarray(entry["heatmap"]))
+            self.overlay_title.setText("Heat map: where the model sees the defect")
+            self.overlay_label.setPixmap(_scaled(self.overlay))
+        elif "box_input" in entry:
+            self.overlay_title.setText("Box: where the model places the logo")
+            self.overlay_label.setPixmap(_with_box(fitted, entry["box_input"]))
+        else:
+            self.overlay_title.setText("")
+            self.overlay_label.setPixmap(QPixmap())
+        self.overlay_label.setVisible(self.overlay_title.text() != "")
+        decision = f"<b>Decision: {entry['class']}</b> ({entry['confidence']:.1%} sure)"
+        if "score" in entry:
+            threshold = entry.get("threshold")
+            relation = "" if threshold is None else (" &ge; " if entry["score"] >= threshold else " &lt; ")
+            decision += f"<br>score {entry['score']:.3f}" + (f"{relation}threshold {threshold:.3f}" if threshold is not None else "")
+        self.decision_label.setText(decision)
+        self._set_bars(entry["probabilities"])
+
+    def _set_bars(self, probabilities: dict[str, float]) -> None:
+        """One row per class: name, a bar, the percentage."""
+        while self.bars_layout.count():
+            item = self.bars_layout.takeAt(0)
+            if item.widget() is not None:
+                item.widget().hide()
+                item.widget().deleteLater()
+        self.bars = {}
+        for row, (name, probability) in enumerate(probabilities.items()):
+            bar = QProgressBar()
+            bar.setRange(0, 1000)
+            bar.setValue(round(probability * 1000))
+            bar.setTextVisible(False)
+            percent = QLabel(f"{probability * 100:.1f}%")
+            percent.setMinimumWidth(52)
+            percent.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            for column, widget in enumerate((QLabel(name), bar, percent)):
+                self.bars_layout.addWidget(widget, row, column)
+                widget.show()  # at once, not after the next event-loop turn
+            self.bars[name] = (bar, percent)
+        self.bars_box.setVisible(bool(probabilities))
+
+
+def _scaled(image: np.ndarray) -> QPixmap:
+    """Nearest-neighbour enlargement, so the pixels the model gets stay visible."""
+    return QPixmap.fromImage(to_qimage(image)).scaled(
+        VIEW_PX, VIEW_PX, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.FastTransformation)
+
+
+def _with_box(image: np.ndarray, box: list[float]) -> QPixmap:
+    """The fitted image with ``box`` (x0, y0, x1, y1 in model-input pixels) drawn on it."""
+    pixmap = _scaled(image)
+    scale = pixmap.width() / image.shape[1]
+    painter = QPainter(pixmap)
+    painter.setPen(QPen(QColor(255, 40, 40), 3))
+    x0, y0, x1, y1 = (float(v) * scale for v in box)
+    painter.drawRect(QRectF(x0, y0, max(1.0, x1 - x0), max(1.0, y1 - y0)))
+    painter.end()
+    return pixmap
+
+
+def _latest_run(runs_root: Any) -> str:
+    """The newest run in the workspace with best weights, or "" when there is none."""
+    from cnnstudio.core.runs import default_runs_root, list_runs
+
+    for run in reversed(list_runs(runs_root if runs_root is not None else default_runs_root())):
+        if run.weights_path("best").exists():
+            return str(run.path)
+    return ""

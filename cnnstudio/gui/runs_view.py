@@ -1,0 +1,214 @@
+"""The Runs tab: every run in the workspace as a table; open one to see its curves, filters and model.
+
+Run folders are read on a worker thread (reading them imports torch via
+``cnnstudio.core.runs``); a folder that cannot be read is a "damaged: <reason>"
+row, never a crash. Opening a run emits ``controller.run_opened``, which the
+Train, Filters and Try views follow.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QUrl, Qt, Signal
+from PySide6.QtGui import QDesktopServices, QShowEvent
+from PySide6.QtWidgets import (
+    QAbstractItemView, QHBoxLayout, QHeaderView, QLabel, QPushButton, QTableWidget, QTableWidgetItem, QVBoxLayout,
+    QWidget,
+)
+
+from cnnstudio.errors import CNNStudioError
+from cnnstudio.gui.run_model_cache import emit_safely, in_background
+
+COLUMNS = ("Name", "Dataset", "Head", "Epochs", "Best val metric", "Created", "Status")  # Status last: it can be long
+
+
+def describe_run(path: Path) -> dict[str, str]:
+    """One table row for a run folder; a damaged folder gives status "damaged: <reason>"."""
+    from cnnstudio.core.runs import RunFolder
+
+    run = RunFolder(path)
+    row = {"path": str(path), "Name": run.name, "Dataset": "", "Head": "", "Status": "", "Epochs": "",
+           "Best val metric": "", "Created": ""}
+    try:
+        config = run.load_config()
+        info = run.read_info()
+    except CNNStudioError as error:
+        # The row already names the folder: keep the reason relative to it.
+        reason = str(error).replace(f"{path}/", "").replace(f"{path}: ", "")
+        row["Status"] = f"damaged: {reason}"
+        return row
+    head = str(info.get("head_id", config.head.id or ""))
+    records = run.read_metrics()
+    row.update(Dataset=str(info.get("dataset_id", config.dataset.id)), Head=head, Status=str(info.get("status", "unknown")),
+               Created=str(info.get("created", ""))[:19].replace("T", " "))
+    done = max((int(r.get("epoch", 0)) for r in records), default=0)
+    row["Epochs"] = f"{done} / {config.training.epochs}"
+    best = [r for r in records if r.get("is_best")]
+    if best:
+        metrics = best[-1].get("metrics", {})
+        name = str(info.get("primary_metric", "accuracy"))  # the head's, recorded by the trainer
+        key = f"val_{name}" if f"val_{name}" in metrics else "val_accuracy"
+        if key in metrics:
+            row["Best val metric"] = f"{key[4:]} {float(metrics[key]):.3f} (epoch {best[-1].get('epoch')})"
+    return row
+
+
+def list_run_rows(root: Path | None) -> list[dict[str, str]]:
+    """Rows for every run under ``root`` (the default workspace when None), newest first."""
+    from cnnstudio.core.runs import default_runs_root, list_runs
+
+    rows = []
+    for run in reversed(list_runs(root if root is not None else default_runs_root())):
+        try:
+            rows.append(describe_run(run.path))
+        except (OSError, ValueError, json.JSONDecodeError) as error:  # an unreadable folder: still a row
+            rows.append({"path": str(run.path), "Name": run.name, "Status": f"damaged: {error}"})
+    return rows
+
+
+class RunsView(QWidget):
+    """A table of the workspace's runs with Refresh, Open and Show folder."""
+
+    refreshed = Signal()  # the table was filled again
+    _listed = Signal(int, object, str)  # request number, (root, rows), error message
+
+    def __init__(self, controller: Any, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.controller = controller
+        self.rows: list[dict[str, str]] = []
+        self._listed.connect(self._fill)
+        self._shown_once = False
+        self._request = 0
+
+        self.root_label = QLabel("")
+        self.root_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.refresh_button = QPushButton("Refresh")
+        self.refresh_button.clicked.connect(self.refresh)
+        self.open_button = QPushButton("Open")
+        self.open_button.setToolTip("Show this run's curves, filters and model in the other tabs (or double-click it).")
+        self.open_button.clicked.connect(self.open_selected)
+        self.folder_button = QPushButton("Show folder")
+        self.folder_button.setToolTip("Open the run folder in the file manager: config.toml, metrics.jsonl, weights.")
+        self.folder_button.clicked.connect(self.show_folder)
+        self.table = QTableWidget(0, len(COLUMNS))
+        self.table.setHorizontalHeaderLabels(COLUMNS)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.verticalHeader().setVisible(False)
+        self.table.setWordWrap(False)
+        self.table.setTextElideMode(Qt.TextElideMode.ElideMiddle)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)  # sized to contents in _fill
+        header.setSectionResizeMode(COLUMNS.index("Status"), QHeaderView.ResizeMode.Stretch)
+        self.table.cellDoubleClicked.connect(lambda row, _column: self.open_row(row))
+        self.table.itemSelectionChanged.connect(self._update_buttons)
+        self.table.setToolTip("Each training is a run: a folder with its config, per-epoch metrics and weights. "
+                              "Best val metric is the validation score of the epoch whose weights were kept.")
+        self.status_label = QLabel("")
+        self.status_label.setWordWrap(True)
+
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.root_label, 1)
+        for button in (self.refresh_button, self.open_button, self.folder_button):
+            buttons.addWidget(button)
+        layout = QVBoxLayout(self)
+        layout.addLayout(buttons)
+        layout.addWidget(self.table, 1)
+        layout.addWidget(self.status_label)
+        self._update_buttons()
+        controller.run_opened.connect(lambda *_: self.refresh())
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if not self._shown_once:  # first look at the tab: list the runs (not at start-up)
+            self._shown_once = True
+            self.refresh()
+
+    def refresh(self) -> None:
+        """List the runs again (on the worker; ``refreshed`` follows)."""
+        root = self.controller.runs_root
+        self.status_label.setText("Reading the runs...")
+        self._request += 1
+        in_background("cnnstudio-runs", self._list, self._request, root)
+
+    def _list(self, request: int, root: Any) -> None:
+        try:
+            from cnnstudio.core.runs import default_runs_root
+
+            shown = Path(root) if root is not None else default_runs_root()
+            result, error = (str(shown), list_run_rows(shown)), ""
+        except Exception as problem:  # an unreadable workspace folder: say so
+            result, error = ("", []), f"The runs could not be listed ({type(problem).__name__}: {problem})"
+        emit_safely(self._listed, request, result, error)
+
+    def _fill(self, request: int, result: tuple[str, list[dict[str, str]]], error: str) -> None:
+        if request != self._request:
+            return  # a newer listing is on its way
+        root, rows = result
+        selected = self.selected_path()
+        self.rows = rows
+        self.root_label.setText(f"Workspace: {root}" if root else "")
+        self.table.clearSpans()
+        self.table.setRowCount(len(rows))
+        for row, values in enumerate(rows):
+            damaged = values.get("Status", "").startswith("damaged")
+            for column, name in enumerate(COLUMNS):
+                # A damaged row says "damaged" here; its reason spans the empty columns (below).
+                item = QTableWidgetItem("damaged" if damaged and name == "Status" else values.get(name, ""))
+                item.setToolTip(values["path"] if column == 0 else values.get(name, ""))
+                if damaged:
+                    item.setForeground(Qt.GlobalColor.darkRed)
+                self.table.setItem(row, column, item)
+            if values["path"] == selected:
+                self.table.selectRow(row)
+        self.table.resizeColumnsToContents()
+        self.table.setColumnWidth(0, min(self.table.columnWidth(0), 300))  # long names elide in the middle
+        for row, values in enumerate(rows):
+            if values.get("Status", "").startswith("damaged"):  # the reason across the empty columns
+                reason = QTableWidgetItem(values["Status"])
+                reason.setForeground(Qt.GlobalColor.darkRed)
+                reason.setToolTip(values["Status"])
+                self.table.setItem(row, 1, reason)
+                self.table.setSpan(row, 1, 1, len(COLUMNS) - 1)
+        if error:
+            self.status_label.setText(error)
+        elif not rows:
+            self.status_label.setText("No runs yet: train a model in the Train tab and it appears here.")
+        else:
+            damaged = sum(r.get("Status", "").startswith("damaged") for r in rows)
+            self.status_label.setText(f"{len(rows)} runs" + (f", {damaged} damaged (they cannot be opened)" if damaged else "")
+                                      + ". Double-click a run to open it.")
+        self._update_buttons()
+        self.refreshed.emit()
+
+    def selected_path(self) -> str:
+        rows = self.table.selectionModel().selectedRows()
+        return self.rows[rows[0].row()]["path"] if rows and rows[0].row() < len(self.rows) else ""
+
+    def _update_buttons(self) -> None:
+        rows = self.table.selectionModel().selectedRows()
+        row = self.rows[rows[0].row()] if rows and rows[0].row() < len(self.rows) else None
+        self.open_button.setEnabled(row is not None and not row.get("Status", "").startswith("damaged"))
+        self.folder_button.setEnabled(row is not None)
+
+    def open_row(self, row: int) -> None:
+        """Open the run in ``row``: the other tabs show it (a damaged run says why it cannot)."""
+        values = self.rows[row]
+        if values.get("Status", "").startswith("damaged"):
+            self.controller.message.emit("warning", f"{values['Name']} cannot be opened: {values['Status'][9:]}")
+            return
+        self.controller.run_opened.emit(values["path"])
+
+    def open_selected(self) -> None:
+        rows = self.table.selectionModel().selectedRows()
+        if rows:
+            self.open_row(rows[0].row())
+
+    def show_folder(self) -> None:
+        path = self.selected_path()
+        if path:
+            QDesktopServices.openUrl(QUrl.fromLocalFile(path))
