@@ -49,10 +49,11 @@ options) should take roughly 8-10 minutes on an idle 2-core machine (estimated f
 CPU time, not timed end to end) and ~35 minutes at load 8.
 
 What made the difference: (1) evaluating the held-out folder at the run's own
-size: ``evaluate_run(run_dir, dataset=FOLDER)`` loads a folder with the
+size: ``evaluate_run(run_dir, dataset=FOLDER)`` used to load a folder with the
 import's default size (64), so runs trained at 96/128 px were scored on
 64 px images upsampled again, which is why earlier 128 px documents runs
-looked like memorisation (val 0.925, held-out 0.513); (2) full resolution
+looked like memorisation (val 0.925, held-out 0.513); evaluate_run now loads
+the other folder with the run's own options; (2) full resolution
 (128 px) for 1-3 px strokes; at 64 px they are 1-1.5 px among grass blades
 and gravel edges of the same width (defects at 64 px: held-out AUC 0.556,
 documents 0.55); (3) masks for documents: the heatmap head's mask loss tells
