@@ -112,8 +112,11 @@ class StudioController(QObject):
             return
         spec, options = what
         self.spec, self.imageset = spec, imageset
+        same_dataset = spec.id == self.config.dataset.id
         dataset = replace(self.config.dataset, id=spec.id, options=dict(options))
-        self.config = replace(self.config, dataset=dataset, head=replace(self.config.head, id=""))
+        # Another dataset may pose another task: its default head, unless the person picks one again.
+        head = self.config.head if same_dataset else replace(self.config.head, id="")
+        self.config = replace(self.config, dataset=dataset, head=head)
         self.dataset_loaded.emit(spec, imageset)
         self.config_changed.emit(self.config)
 

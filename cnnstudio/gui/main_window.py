@@ -150,9 +150,20 @@ class MainWindow(QMainWindow):
             self.splitter.setSizes([260, 1020])
 
     def start(self) -> None:
-        """After the window is shown: load the last (or default) dataset and warm up a training child."""
+        """After the window is shown: restore the last model and training settings, load the last
+        (or default) dataset and warm up a training child."""
+        saved = self.settings.value("session/config")
+        if isinstance(saved, str) and saved:
+            from cnnstudio.core.config import RunConfig
+            from cnnstudio.errors import CNNStudioError
+
+            try:
+                self.controller.set_config(RunConfig.from_toml(saved, source="the saved settings"))
+            except CNNStudioError as error:
+                self.statusBar().showMessage(f"Last settings not restored: {error}", 10_000)
         dataset = str(self.settings.value("session/dataset", DEFAULT_DATASET))
-        QTimer.singleShot(0, lambda: self.controller.select_dataset(dataset))
+        options = self.controller.config.dataset.options if self.controller.config.dataset.id == dataset else None
+        QTimer.singleShot(0, lambda: self.controller.select_dataset(dataset, options))
         QTimer.singleShot(500, self.controller.prepare_standby)
 
     def closeEvent(self, event: QCloseEvent) -> None:
@@ -160,5 +171,6 @@ class MainWindow(QMainWindow):
         self.settings.setValue("window/splitter", self.splitter.saveState())
         if self.controller.spec is not None and not str(self.controller.spec.id).startswith("folder:"):
             self.settings.setValue("session/dataset", self.controller.spec.id)
+        self.settings.setValue("session/config", self.controller.config.to_toml())
         self.controller.shutdown()
         super().closeEvent(event)
