@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Save screenshots of every view of the real window into docs/screenshots/.
+# Uses the screen when there is one, else a virtual X display (installs Xvfb when missing).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+if [ -z "${DISPLAY:-}" ]; then
+  if ! command -v Xvfb >/dev/null; then
+    SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+    $SUDO apt-get install -y xvfb libxcb-icccm4 libxcb-keysyms1 libxcb-image0 libxcb-render-util0 libxcb-xinerama0 libxcb-cursor0
+  fi
+  Xvfb :99 -screen 0 1600x1000x24 >/dev/null 2>&1 &
+  XVFB_PID=$!
+  trap 'kill $XVFB_PID' EXIT
+  export DISPLAY=:99
+  sleep 1
+fi
+unset QT_QPA_PLATFORM
+.venv/bin/python scripts/take_screenshots.py
