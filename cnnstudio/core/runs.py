@@ -20,19 +20,16 @@ import io
 import json
 import os
 import re
-
 from datetime import datetime
 from pathlib import Path
-from typing import Any
-
-import torch
-from safetensors import SafetensorError
-from safetensors.torch import load as load_safetensors_bytes
-from safetensors.torch import save as save_safetensors_bytes
+from typing import TYPE_CHECKING, Any
 
 from cnnstudio.core.atomic import append_line, atomic_write_bytes, atomic_write_text
 from cnnstudio.core.config import RunConfig
 from cnnstudio.errors import CNNStudioError, RunError
+
+if TYPE_CHECKING:  # torch is imported only when weights or state are read or written,
+    import torch   # so the app can list runs and read their metrics without it
 
 CONFIG_FILE = "config.toml"
 INFO_FILE = "run.json"
@@ -166,6 +163,8 @@ class RunFolder:
     # ---- weights and state -----------------------------------------------------
     def save_weights(self, which: str, state_dict: dict[str, torch.Tensor], epoch: int) -> Path:
         """Write a state_dict as safetensors (contiguous CPU copies), atomically."""
+        from safetensors.torch import save as save_safetensors_bytes
+
         tensors = {k: v.detach().to("cpu").contiguous().clone() for k, v in state_dict.items()}
         data = save_safetensors_bytes(tensors, metadata={"epoch": str(epoch), "format": "pt"})
         path = self.weights_path(which)
@@ -173,6 +172,9 @@ class RunFolder:
         return path
 
     def load_weights(self, which: str = "best") -> dict[str, torch.Tensor]:
+        from safetensors import SafetensorError
+        from safetensors.torch import load as load_safetensors_bytes
+
         path = self.weights_path(which)
         relative = path.relative_to(self.path).as_posix()
         if not path.exists():
@@ -183,11 +185,15 @@ class RunFolder:
             raise RunError(f"{self.path}: {relative} is damaged ({error})") from None
 
     def save_state(self, state: dict[str, Any]) -> None:
+        import torch
+
         buffer = io.BytesIO()
         torch.save(state, buffer)
         atomic_write_bytes(self.file(STATE_FILE), buffer.getvalue())
 
     def load_state(self) -> dict[str, Any]:
+        import torch
+
         path = self._existing(STATE_FILE)
         try:
             # weights_only: nothing is unpickled beyond tensors and plain containers.

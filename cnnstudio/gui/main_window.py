@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+from pathlib import Path
+
 from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
-from PySide6.QtWidgets import QLabel, QMainWindow, QMessageBox, QSplitter, QTabWidget
+from PySide6.QtWidgets import QFileDialog, QLabel, QMainWindow, QMessageBox, QSplitter, QTabWidget
 
 from cnnstudio import __version__
 from cnnstudio.gui.controller import StudioController
@@ -59,6 +62,11 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.device_label)
         self.statusBar().addPermanentWidget(self.state_label)
         self._build_menus()
+        saved_workspace = self.settings.value("preferences/workspace")
+        if self.controller.runs_root is None and isinstance(saved_workspace, str) and saved_workspace:
+            self.controller.runs_root = Path(saved_workspace)
+        self.controller.run_event.connect(self._on_run_event)
+        self._show_threads()
         self.controller.message.connect(self.show_message)
         self.model_view.validity_changed.connect(lambda ok, reason: self.controller.set_blocking_problem(None if ok else reason))
         self.controller.startable_changed.connect(self._on_startable)
@@ -72,6 +80,11 @@ class MainWindow(QMainWindow):
         self.open_folder_action = self._action(file_menu, "Open image &folder...", QKeySequence.StandardKey.Open,
                                                self.dataset_panel.choose_folder)
         self._action(file_menu, "Open &image to try...", "Ctrl+I", self._try_image)
+        file_menu.addSeparator()
+        self._action(file_menu, "Open run &config...", "Ctrl+Shift+O", self.open_config)
+        self._action(file_menu, "&Save run config as...", QKeySequence.StandardKey.Save, self.save_config)
+        file_menu.addSeparator()
+        self._action(file_menu, "&Preferences...", QKeySequence.StandardKey.Preferences, self.show_preferences)
         file_menu.addSeparator()
         self._action(file_menu, "&Quit", QKeySequence.StandardKey.Quit, self.close)
 
@@ -107,6 +120,55 @@ class MainWindow(QMainWindow):
     def _toggle_full_screen(self) -> None:
         self.showNormal() if self.isFullScreen() else self.showFullScreen()
 
+    def open_config(self, path: str | None = None) -> None:
+        """Load a run config TOML (a run folder's config.toml works): model, training and its dataset."""
+        from cnnstudio.core.config import RunConfig
+        from cnnstudio.errors import CNNStudioError
+
+        path = path or QFileDialog.getOpenFileName(self, "Open run config", "", "Run config (*.toml)")[0]
+        if not path:
+            return
+        try:
+            config = RunConfig.load(path)
+        except CNNStudioError as error:
+            self.show_message("error", str(error))
+            return
+        self.controller.set_config(config)
+        self.controller.select_dataset(config.dataset.id, config.dataset.options)
+        self.statusBar().showMessage(f"Opened {path}", 10_000)
+
+    def save_config(self, path: str | None = None) -> None:
+        """Save the current run config as TOML (``cnnstudio train --config FILE`` trains it headless)."""
+        path = path or QFileDialog.getSaveFileName(self, "Save run config", "run.toml", "Run config (*.toml)")[0]
+        if not path:
+            return
+        try:
+            self.controller.config.validate().save(path)
+        except Exception as error:  # a ConfigError or an OSError, both readable
+            self.show_message("error", f"{path}: not saved ({error})")
+            return
+        self.statusBar().showMessage(f"Saved {path}; train it headless with: cnnstudio train --config {path}", 15_000)
+
+    def show_preferences(self) -> None:
+        from cnnstudio.gui.preferences_dialog import PreferencesDialog
+
+        dialog = PreferencesDialog(self.workspace(), self.controller.config.threads, self)
+        if dialog.exec():
+            folder, threads = dialog.values()
+            self.settings.setValue("preferences/workspace", str(folder))
+            self.controller.runs_root = folder
+            self.controller.set_config(replace(self.controller.config, threads=threads))
+            self.runs_view.refresh()
+            self._show_threads()
+
+    def workspace(self) -> Path:
+        """The folder runs are saved in: the preference, else the platform's default."""
+        if self.controller.runs_root is not None:
+            return Path(self.controller.runs_root)
+        from cnnstudio.core.runs import default_runs_root
+
+        return default_runs_root()
+
     def show_plugins(self) -> None:
         from cnnstudio.gui.plugins_dialog import PluginsDialog
 
@@ -132,6 +194,17 @@ class MainWindow(QMainWindow):
         busy = state != "idle"
         self.start_action.setEnabled(not busy and self.controller.blocking_problem is None)
         self.stop_action.setEnabled(state in ("starting", "training"))
+
+    def _show_threads(self) -> None:
+        from cnnstudio.training_process import default_threads
+
+        threads = self.controller.config.threads or default_threads()
+        self.device_label.setText(f"training: device {self.controller.config.device}, {threads} threads")
+
+    def _on_run_event(self, event: object) -> None:
+        device, threads = getattr(event, "device", None), getattr(event, "threads", None)
+        if device is not None and threads is not None and type(event).__name__ == "RunStarted":
+            self.device_label.setText(f"training on {device}, {threads} threads")
 
     def _on_startable(self, startable: bool, reason: str) -> None:
         self.start_action.setEnabled(startable and self.controller.run_state == "idle")
