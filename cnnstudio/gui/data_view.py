@@ -5,12 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import QSize, Qt
-from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QHBoxLayout, QLabel, QListView, QSplitter, QVBoxLayout,
                                QWidget)
 
 from cnnstudio.gui.class_chart import ClassChart
-from cnnstudio.gui.folder_drop import dropped_folder
+from cnnstudio.gui.folder_drop import FolderDropMixin
 from cnnstudio.gui.skipped_files import SkippedFilesBox
 from cnnstudio.gui.thumbnail_model import THUMB, ThumbnailModel
 
@@ -24,7 +23,7 @@ FILTER_TIP = "Show only one class's images. Looking through each class is the qu
 EMPTY_TEXT = "No dataset loaded yet: pick one on the left, or open or drop a folder of images."
 
 
-class DataView(QWidget):
+class DataView(FolderDropMixin, QWidget):
     """Browse the loaded dataset: filter by class, overlay masks or boxes, see counts and unread files."""
 
     def __init__(self, controller: Any, parent: QWidget | None = None) -> None:
@@ -184,17 +183,3 @@ class DataView(QWidget):
         if self.imageset is not None:
             self.chart.refresh_warning(getattr(config, "training", None))
 
-    # ---- drag and drop ----------------------------------------------------------
-    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
-        if dropped_folder(event):
-            event.acceptProposedAction()
-
-    def dragMoveEvent(self, event: Any) -> None:
-        if dropped_folder(event):
-            event.acceptProposedAction()
-
-    def dropEvent(self, event: QDropEvent) -> None:
-        folder = dropped_folder(event)
-        if folder:
-            event.acceptProposedAction()
-            self.controller.select_dataset(folder)

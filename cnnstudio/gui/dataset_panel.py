@@ -7,12 +7,12 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QDragEnterEvent, QDropEvent, QFont
+from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (QFileDialog, QGroupBox, QLabel, QProgressBar, QPushButton, QSizePolicy, QTextBrowser,
                                QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget)
 
 from cnnstudio.gui.dataset_options import DatasetOptionsForm
-from cnnstudio.gui.folder_drop import dropped_folder
+from cnnstudio.gui.folder_drop import FolderDropMixin
 
 FOLDERS_GROUP = "Opened folders"
 KeyRole = Qt.ItemDataRole.UserRole  # a dataset id, or the folder path for an opened folder
@@ -24,7 +24,7 @@ FOLDER_TIP = (
 LOAD_TIP = "Load the selected dataset with these options (double-clicking a dataset does the same)."
 
 
-class DatasetPanel(QWidget):
+class DatasetPanel(FolderDropMixin, QWidget):
     """Choose what to train on: a bundled or plugin dataset, its options, or a folder of images."""
 
     def __init__(self, controller: Any, parent: QWidget | None = None) -> None:
@@ -233,17 +233,3 @@ class DatasetPanel(QWidget):
         self.status.setToolTip(message)
         self.status.show()
 
-    # ---- drag and drop ----------------------------------------------------------
-    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
-        if dropped_folder(event):
-            event.acceptProposedAction()
-
-    def dragMoveEvent(self, event: Any) -> None:
-        if dropped_folder(event):
-            event.acceptProposedAction()
-
-    def dropEvent(self, event: QDropEvent) -> None:
-        folder = dropped_folder(event)
-        if folder:
-            event.acceptProposedAction()
-            self.controller.select_dataset(folder)

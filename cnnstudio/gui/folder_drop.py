@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtGui import QDragEnterEvent, QDropEvent
+from typing import Any
+
+from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent
 
 
 def dropped_folder(event: QDragEnterEvent | QDropEvent) -> str | None:
@@ -16,3 +18,26 @@ def dropped_folder(event: QDragEnterEvent | QDropEvent) -> str | None:
         if url.isLocalFile() and Path(url.toLocalFile()).is_dir():
             return url.toLocalFile()
     return None
+
+
+class FolderDropMixin:
+    """For a QWidget with a ``controller``: a folder dropped on it is opened as a dataset.
+
+    List it before QWidget in the bases and call ``setAcceptDrops(True)``.
+    """
+
+    controller: Any
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802 (Qt override)
+        if dropped_folder(event):
+            event.acceptProposedAction()
+
+    def dragMoveEvent(self, event: QDragMoveEvent) -> None:  # noqa: N802 (Qt override)
+        if dropped_folder(event):
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802 (Qt override)
+        folder = dropped_folder(event)
+        if folder:
+            event.acceptProposedAction()
+            self.controller.select_dataset(folder)
