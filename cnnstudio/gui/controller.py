@@ -28,6 +28,7 @@ from cnnstudio.errors import CNNStudioError
 log = logging.getLogger(__name__)
 
 POLL_MS = 40  # how often the training child's events are drained
+EVENTS_PER_POLL = 20  # at most this many per drain; the rest wait in the pipe for the next (none is dropped)
 RUN_STATES = ("idle", "starting", "training", "stopping")
 
 
@@ -182,7 +183,7 @@ class StudioController(QObject):
             return
         from cnnstudio.core.events import RunFailed, RunFinished, RunStarted
 
-        for event in process.poll():
+        for event in process.poll(EVENTS_PER_POLL):
             if isinstance(event, RunStarted):
                 self._set_state("training" if self.run_state != "stopping" else "stopping")
             self.run_event.emit(event)

@@ -3,8 +3,12 @@
 Two pyqtgraph plots share one x axis in epochs: epoch ``e`` is drawn at
 ``x = e``, batch ``b`` of ``n`` in epoch ``e`` at ``x = e - 1 + b / n``, so the
 batch curve runs underneath the epoch points it adds up to. Every point is kept
-for the whole run; plots are redrawn on a short timer, not per event, so a fast
-run cannot flood the GUI thread. The best epoch is a dashed vertical line.
+for the whole run; plots are redrawn on a timer, not per event, so a fast
+run cannot flood the GUI thread: a new epoch shows within REDRAW_MS, new
+batches only every BATCH_REDRAW_MS (each redraw repaints both plots, 10-30 ms
+of the GUI thread), and nothing is redrawn while the panel is hidden (it
+catches up when shown); the two plots are redrawn in separate turns of the event
+loop. The best epoch is a dashed vertical line.
 
 pyqtgraph takes about a second to import, so this module is imported after the
 window is shown (``cnnstudio.gui.train_view`` does it lazily).
@@ -16,11 +20,13 @@ from typing import Any
 
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, QTimer
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import QHBoxLayout, QWidget
 
 SMOOTHING = 0.8  # weight of the running average in the batch curves' moving average
-REDRAW_MS = 400  # each redraw repaints both plots (~10-30 ms on a busy 2-core machine)
-# Scores a head may add next to accuracy (plotted on the accuracy chart when present).
+REDRAW_MS = 400  # a new epoch point shows this soon; each redraw repaints both plots (~10-30 ms on 2 cores)
+BATCH_REDRAW_MS = 3000  # batch points alone: they arrive several times an epoch, a redraw each would stutter
+SECOND_PLOT_MS = 30  # the accuracy plot is redrawn this long after the loss plot, not in the same turn
 
 # Epoch curves: metric name -> (legend label, colour, dashed); a head's extra scores share the accuracy plot.
 EPOCH_STYLE = {
@@ -92,10 +98,12 @@ class CurvesPanel(QWidget):
             line.setVisible(False)
             plot.addItem(line)
 
-        self._dirty_batches = self._dirty_epochs = False
+        # The plots ("loss", "accuracy") with points not drawn yet.
+        self._dirty_batches: set[str] = set()
+        self._dirty_epochs: set[str] = set()
         self._timer = QTimer(self)
-        self._timer.setInterval(REDRAW_MS)
-        self._timer.timeout.connect(self.flush)
+        self._timer.setSingleShot(True)
+        self._timer.timeout.connect(self._on_timer)
 
     # ---- feeding ------------------------------------------------------------------
     def clear(self) -> None:
@@ -108,8 +116,8 @@ class CurvesPanel(QWidget):
         self.best_epoch = 0
         for name in [n for n in self.epoch_items if n not in CORE_CURVES]:  # a head's scores: gone with its run
             item = self.epoch_items.pop(name)
-            (self.loss_plot if name.endswith("loss") else self.accuracy_plot).removeItem(item)
-        self._dirty_batches = self._dirty_epochs = True
+            (self.loss_plot if _plot_of(name) == "loss" else self.accuracy_plot).removeItem(item)
+        self._dirty_batches, self._dirty_epochs = {"loss", "accuracy"}, {"loss", "accuracy"}
         self.flush()
         for plot in (self.loss_plot, self.accuracy_plot):
             plot.enableAutoRange(axis="x")
@@ -127,8 +135,8 @@ class CurvesPanel(QWidget):
             previous = smoothed[-1] if smoothed else value
             self.batch_values[name].append(value)
             smoothed.append(SMOOTHING * previous + (1 - SMOOTHING) * value)
-        self._dirty_batches = True
-        self._changed()
+        self._dirty_batches = {"loss", "accuracy"}
+        self._changed(BATCH_REDRAW_MS)
 
     def add_epoch(self, epoch: int, metrics: dict[str, float], is_best: bool) -> None:
         """One EpochEnded (or a metrics.jsonl line): a point on every curve it has a value for."""
@@ -139,8 +147,8 @@ class CurvesPanel(QWidget):
                 self.epoch_values.setdefault(name, []).append((epoch, float(value)))
         if is_best:
             self.best_epoch = epoch
-        self._dirty_epochs = True
-        self._changed()
+        self._dirty_epochs = {"loss", "accuracy"}
+        self._changed(REDRAW_MS)
 
     def load_records(self, records: list[dict[str, Any]]) -> None:
         """Show a past run: its metrics.jsonl records (one per epoch), replacing what is shown."""
@@ -152,34 +160,53 @@ class CurvesPanel(QWidget):
         self.flush()
 
     # ---- drawing ------------------------------------------------------------------
-    def _changed(self) -> None:
-        if not self._timer.isActive():
-            self._timer.start()
+    def _changed(self, within_ms: int) -> None:
+        """Redraw within ``within_ms`` (sooner if a redraw is already due sooner)."""
+        if not self._timer.isActive() or self._timer.remainingTime() > within_ms:
+            self._timer.start(within_ms)
 
-    def flush(self) -> None:
-        """Redraw now with everything received (the timer calls this; tests may too)."""
-        self._timer.stop()
-        if self._dirty_batches:  # only what changed: each setData costs a re-layout of that curve
-            self._dirty_batches = False
-            for name in ("loss", "accuracy"):
-                self.batch_raw_items[name].setData(self.batch_x, self.batch_values[name])
-                self.batch_smooth_items[name].setData(self.batch_x, self.batch_smoothed[name])
-        if not self._dirty_epochs:
+    def _on_timer(self) -> None:
+        # One plot per turn of the event loop: each repaint is half the time the GUI thread is away.
+        if self.isVisible():  # hidden: drawn when shown (showEvent)
+            self.flush("loss")
+            QTimer.singleShot(SECOND_PLOT_MS, self._draw_accuracy)
+
+    def _draw_accuracy(self) -> None:
+        if self.isVisible():
+            self.flush("accuracy")
+
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 (Qt override)
+        super().showEvent(event)
+        if self._dirty_batches or self._dirty_epochs:
+            QTimer.singleShot(0, self.flush)
+
+    def flush(self, plot: str = "") -> None:
+        """Redraw now with everything received: both plots, or only the "loss" or "accuracy" one (tests may call it)."""
+        names = {plot} if plot else {"loss", "accuracy"}
+        if not plot:
+            self._timer.stop()
+        for name in sorted(names & self._dirty_batches):  # only what changed: each setData re-lays out that curve
+            self.batch_raw_items[name].setData(self.batch_x, self.batch_values[name])
+            self.batch_smooth_items[name].setData(self.batch_x, self.batch_smoothed[name])
+        self._dirty_batches -= names
+        if not names & self._dirty_epochs:
             return
-        self._dirty_epochs = False
-        for name, item in self.epoch_items.items():
-            points = self.epoch_values.get(name, [])
-            item.setData([p[0] for p in points], [p[1] for p in points])
+        self._dirty_epochs -= names
         for name in self.epoch_values.keys() - self.epoch_items.keys():
-            points = self.epoch_values[name]
-            self._epoch_item(name).setData([p[0] for p in points], [p[1] for p in points])
-        for line in self.best_lines:
-            line.setVisible(self.best_epoch > 0)
-            line.setValue(self.best_epoch)
+            if _plot_of(name) in names:
+                self._epoch_item(name)
+        for name, item in self.epoch_items.items():
+            if _plot_of(name) in names:
+                points = self.epoch_values.get(name, [])
+                item.setData([p[0] for p in points], [p[1] for p in points])
+        for line, name in zip(self.best_lines, ("loss", "accuracy")):
+            if name in names:
+                line.setVisible(self.best_epoch > 0)
+                line.setValue(self.best_epoch)
 
     def _epoch_item(self, name: str) -> Any:
         label, colour, dashed = EPOCH_STYLE[name]
-        plot = self.loss_plot if name.endswith("loss") else self.accuracy_plot
+        plot = self.loss_plot if _plot_of(name) == "loss" else self.accuracy_plot
         pen = pg.mkPen(colour, width=2, style=Qt.PenStyle.DashLine if dashed else Qt.PenStyle.SolidLine)
         item = plot.plot([], [], pen=pen, symbol="o", symbolSize=6, symbolBrush=colour, symbolPen=None, name=label,
                          antialias=True)
@@ -207,6 +234,8 @@ def _plot(title: str, y_label: str, tip: str, legend_offset: tuple[int, int]) ->
         plot.getAxis(axis).setTextPen("#333")
         plot.getAxis(axis).setPen("#888")
         plot.getAxis(axis).enableAutoSIPrefix(False)  # "loss (x0.001)" reads worse than 0.65
+        # Major and minor ticks and grid lines, not the finest level: that one doubles the cost of a redraw.
+        plot.getAxis(axis).setStyle(maxTickLevel=1)
     plot.getPlotItem().vb.setDefaultPadding(0.04)
     # Display only: long runs are drawn decimated to the pixels available; the data keeps every point.
     plot.setDownsampling(auto=True, mode="peak")
@@ -217,6 +246,11 @@ def _plot(title: str, y_label: str, tip: str, legend_offset: tuple[int, int]) ->
     plot.setMinimumSize(260, 200)
     plot.setToolTip(tip)
     return plot
+
+
+def _plot_of(name: str) -> str:
+    """The plot ("loss" or "accuracy") an epoch curve is drawn on."""
+    return "loss" if name.endswith("loss") else "accuracy"
 
 
 def _points(item: Any) -> list[tuple[float, float]]:

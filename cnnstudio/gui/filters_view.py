@@ -5,6 +5,9 @@ and from the run's weights once a run is opened (``controller.run_opened``).
 Feature maps of the snapshot images come with the Snapshot; for any dataset
 image the run's model is loaded once (on a worker) and run on the GUI
 thread, which takes a few milliseconds for the models this app builds.
+While the tab is hidden nothing is drawn or loaded: the latest Snapshot and
+the run to open are kept and shown when the tab is (drawing tiles and loading
+a model in the GUI process would make the window stutter while a run trains).
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ from typing import Any
 
 import numpy as np
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QPixmap
+from PySide6.QtGui import QPixmap, QShowEvent
 from PySide6.QtWidgets import (
     QComboBox, QGroupBox, QHBoxLayout, QLabel, QSpinBox, QSplitter, QVBoxLayout, QWidget,
 )
@@ -56,6 +59,9 @@ class FiltersView(QWidget):
         self.run_dir = ""  # run whose filters are shown
         self.model: Any = None  # its TrainedModel, once loaded
         self.last_map_ms: float | None = None  # time of the last feature-map computation
+        self._pending_snapshot: Any = None  # the latest Snapshot received while hidden
+        self._pending_open = ""  # a run opened while hidden
+        self._stale_model = False  # new "last" weights were written while hidden
         self.cache = RunModelCache(controller, self)
         self.cache.ready.connect(self._on_model_ready)
         self._build()
@@ -138,10 +144,29 @@ class FiltersView(QWidget):
             self.run_dir, self.model, self.snapshot = event.run_dir, None, None
             self.snapshot_run = event.run_dir
             self.run_label.setText(f"Training {Path(event.run_dir).name}: filters appear after the first epoch.")
+            self._pending_snapshot, self._stale_model, self._pending_open = None, False, ""
         elif kind == "Snapshot":
-            self.show_snapshot(event)
+            if self.isVisible():
+                self.show_snapshot(event)
+            else:
+                self._pending_snapshot = event  # only the latest is ever drawn
         elif kind == "CheckpointWritten" and event.kind == "last" and self.current_source() == DATASET:
-            self.cache.request(self.run_dir, "last")  # dataset images follow the training weights
+            if self.isVisible():
+                self.cache.request(self.run_dir, "last")  # dataset images follow the training weights
+            else:
+                self._stale_model = True
+
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 (Qt override)
+        super().showEvent(event)
+        snapshot, self._pending_snapshot = self._pending_snapshot, None
+        stale, self._stale_model = self._stale_model, False
+        run_dir, self._pending_open = self._pending_open, ""
+        if snapshot is not None:
+            self.show_snapshot(snapshot)
+        if run_dir:
+            self.open_run(run_dir)
+        elif stale and self.current_source() == DATASET and self.run_dir:
+            self.cache.request(self.run_dir, "last")
 
     def show_snapshot(self, snapshot: Any) -> None:
         """Show a Snapshot's filters and make its images available for feature maps."""
@@ -158,6 +183,9 @@ class FiltersView(QWidget):
     def open_run(self, run_dir: str) -> None:
         """Show a past or finished run: its filters from its weights, feature maps for any image."""
         run_dir = str(run_dir)
+        if not self.isVisible():  # loaded when the tab is shown
+            self._pending_open = run_dir
+            return
         if run_dir != self.snapshot_run:
             self.snapshot, self.snapshot_run = None, ""
         self.run_dir, self.model = run_dir, None
