@@ -9,7 +9,6 @@ When a past run is opened (``controller.run_opened``) and nothing trains, its
 from __future__ import annotations
 
 import importlib
-import json
 import threading
 import time
 from pathlib import Path
@@ -24,6 +23,8 @@ from PySide6.QtWidgets import (
 from cnnstudio.core.events import (
     Advice, BatchEnded, CheckpointWritten, EpochEnded, RunFailed, RunFinished, RunStarted,
 )
+from cnnstudio.core.runs import RunFolder
+from cnnstudio.errors import CNNStudioError
 from cnnstudio.gui.run_text import advice_html, eta_text, finished_html, failed_html
 from cnnstudio.gui.training_settings import TrainingSettings
 
@@ -133,7 +134,7 @@ class TrainView(QWidget):
             return
         self._live = False
         self.run_dir = run_dir
-        self.curves.load_records(read_metrics(run_dir))
+        self.curves.load_records(RunFolder(run_dir).read_metrics())
         self._advice.clear()
         self.advice_label.hide()
         summary = read_summary(run_dir)
@@ -253,31 +254,12 @@ class TrainView(QWidget):
         self.summary_label.show()
 
 
-def read_metrics(run_dir: str) -> list[dict[str, Any]]:
-    """A run's metrics.jsonl records, skipping torn lines (RunFolder.read_metrics without importing torch)."""
-    path = Path(run_dir) / "metrics.jsonl"
-    try:
-        lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
-    except OSError:
-        return []
-    records = []
-    for line in lines:
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError:
-            continue
-        if isinstance(record, dict):
-            records.append(record)
-    return records
-
-
 def read_summary(run_dir: str) -> dict[str, Any]:
     """A run's summary.json, or {} when it has none (still training, killed) or it cannot be read."""
     try:
-        data = json.loads((Path(run_dir) / "summary.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        return RunFolder(run_dir).read_summary()
+    except CNNStudioError:
         return {}
-    return data if isinstance(data, dict) else {}
 
 
 def _text_label() -> QLabel:
