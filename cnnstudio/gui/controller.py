@@ -56,6 +56,7 @@ class StudioController(QObject):
         self.standby: Any = None  # a warm StandbyProcess (torch already imported)
         self.run_state = "idle"
         self.blocking_problem: str | None = None  # why the current model cannot train (from the Model tab)
+        self._shut_down = False  # after shutdown() no child process is started any more
         self._manager: Any = None
         self._workers = ThreadPoolExecutor(max_workers=1, thread_name_prefix="cnnstudio-load")
         self._loading: Future | None = None
@@ -140,6 +141,8 @@ class StudioController(QObject):
         if self.process is not None:
             self.message.emit("warning", "A run is already training; stop it first.")
             return False
+        if self._shut_down:
+            return False
         if self.blocking_problem:
             self.message.emit("error", f"Cannot start: {self.blocking_problem}")
             return False
@@ -165,6 +168,8 @@ class StudioController(QObject):
 
     def prepare_standby(self) -> None:
         """Spawn a child that imports torch now, so the next Start begins at once."""
+        if self._shut_down:
+            return  # a timer set before the window closed must not leave a child behind
         if self.standby is None or not self.standby.is_alive:
             from cnnstudio.training_process import StandbyProcess
 
@@ -211,6 +216,7 @@ class StudioController(QObject):
 
     def shutdown(self) -> None:
         """Stop the run (it saves) and every child; called when the window closes."""
+        self._shut_down = True
         self._poll_timer.stop()
         if self.process is not None:
             self.process.close(timeout=3.0)
