@@ -190,6 +190,10 @@ def cmd_threshold(args: argparse.Namespace) -> int:
     from cnnstudio.core.threshold import run_threshold, set_run_threshold
 
     run_dir = _existing_run_dir(args.run_dir)
+    if args.recall is not None or args.fpr is not None:
+        from cnnstudio.cli_threshold import solve_command
+
+        return solve_command(run_dir, args.value, args.recall, args.fpr)
     if args.value is None:
         value = run_threshold(run_dir)
         print(f"{run_dir}: " + ("no decision threshold (the highest probability decides)" if value is None else f"threshold {value:.4f}"))
@@ -316,6 +320,9 @@ def build_parser() -> argparse.ArgumentParser:
     threshold = commands.add_parser("threshold", help="show or set a run's saved decision threshold")
     threshold.add_argument("run_dir", metavar="RUN_DIR")
     threshold.add_argument("value", metavar="T", type=float, nargs="?", help="new threshold, between 0 and 1")
+    solve = threshold.add_mutually_exclusive_group()
+    solve.add_argument("--recall", type=float, metavar="X", help="highest threshold with validation recall at least X")
+    solve.add_argument("--fpr", type=float, metavar="Y", help="lowest threshold with validation false-positive rate at most Y")
     threshold.set_defaults(handler=cmd_threshold)
 
     summary = commands.add_parser("summary", help="layer table of a model, with advice")

@@ -1,0 +1,98 @@
+"""`cnnstudio threshold RUN --recall/--fpr`: solved on validation, saved, and exactly what predict applies."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from cnnstudio.cli import main
+from cnnstudio.cli_threshold import validation_scores
+from cnnstudio.core.evaluation import split_indices
+from cnnstudio.core.threshold import run_threshold
+from cnnstudio.core.threshold_curves import confusion_at
+from cnnstudio.runner import load_run_model, prepare
+
+TINY_CONFIG = """\
+seed = 1
+device = "cpu"
+threads = 1
+
+[dataset]
+options = { count = 160, size = 32 }
+
+[model]
+input_size = 32
+conv_layers = [ { out_channels = 8, pool = true }, { out_channels = 16, pool = true } ]
+
+[training]
+epochs = 1
+batch_size = 16
+test_fraction = 0.1
+"""
+
+
+@pytest.fixture(scope="module")
+def surfaces_run(tmp_path_factory) -> Path:
+    base = tmp_path_factory.mktemp("threshold_solve")
+    config = base / "tiny.toml"
+    config.write_text(TINY_CONFIG, encoding="utf-8")
+    out = base / "runs"
+    assert main(["train", "--config", str(config), "--dataset", "manufacturing.surfaces", "--out", str(out),
+                 "--no-progress"]) == 0
+    (run,) = list(out.iterdir())
+    return run
+
+
+def validation_predictions(run: Path) -> tuple[list[dict], np.ndarray]:
+    """What `predict` decides for each validation image, and whether each is truly not class 0."""
+    model = load_run_model(run)
+    _, imageset, _ = prepare(model.config)
+    indices = split_indices(model.config.training, model.config.seed, imageset.labels, "val")
+    subset = imageset.subset(indices)
+    return model.predict_images(subset.images), subset.labels.numpy() != 0
+
+
+def test_recall_target_is_saved_and_predict_applies_it_on_every_validation_image(surfaces_run, capsys) -> None:
+    assert main(["threshold", str(surfaces_run), "--recall", "0.9"]) == 0
+    out = capsys.readouterr().out
+    assert "threshold set to" in out and "recall" in out and "false-positive rate" in out and "tp " in out
+    saved = run_threshold(surfaces_run)
+    assert 0 < saved < 1
+    entries, positives = validation_predictions(surfaces_run)
+    decided_positive = np.array([entry["index"] != 0 for entry in entries])
+    scores = np.array([entry["score"] for entry in entries])
+    assert all(entry["threshold"] == pytest.approx(saved) for entry in entries)
+    assert np.array_equal(decided_positive, scores >= np.float32(saved))
+    # The scores the solver saw are the ones predict computes, so the decisions agree with them too.
+    solver_scores, solver_positives = validation_scores(surfaces_run)
+    assert np.array_equal(solver_positives, positives)
+    assert np.array_equal(decided_positive, solver_scores >= np.float32(saved))
+    recall = (decided_positive & positives).sum() / positives.sum()
+    assert recall >= 0.9
+    assert confusion_at(solver_scores, positives, saved).recall >= 0.9
+
+
+def test_fpr_target_bounds_false_alarms_on_validation(surfaces_run, capsys) -> None:
+    assert main(["threshold", str(surfaces_run), "--fpr", "0.1"]) == 0
+    capsys.readouterr()
+    entries, positives = validation_predictions(surfaces_run)
+    decided_positive = np.array([entry["index"] != 0 for entry in entries])
+    assert (decided_positive & ~positives).sum() <= 0.1 * (~positives).sum()
+
+
+def test_value_and_solver_together_or_both_solvers_are_refused(surfaces_run, capsys) -> None:
+    before = run_threshold(surfaces_run)
+    assert main(["threshold", str(surfaces_run), "0.3", "--recall", "0.9"]) != 0
+    assert "not both" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        main(["threshold", str(surfaces_run), "--recall", "0.9", "--fpr", "0.1"])
+    assert run_threshold(surfaces_run) == before
+
+
+def test_an_impossible_target_is_explained_and_nothing_is_saved(surfaces_run, capsys) -> None:
+    before = run_threshold(surfaces_run)
+    assert main(["threshold", str(surfaces_run), "--recall", "1.5"]) != 0
+    assert "recall must be between 0 and 1" in capsys.readouterr().err
+    assert run_threshold(surfaces_run) == before
