@@ -26,6 +26,8 @@ _LAZY = {
     "events": "cnnstudio.core",
     "standard_options": "cnnstudio.core.standard_options",
     "folder_options": "cnnstudio.core.standard_options",
+    "IMAGE_EXTENSIONS": "cnnstudio.core.standard_options",
+    "RESIZE_POLICIES": "cnnstudio.core.standard_options",
     "import_class_folders": "cnnstudio.core.folder_import",
     "read_image": "cnnstudio.core.image_io",
     "fit_image": "cnnstudio.core.image_io",

@@ -17,13 +17,10 @@ import os
 from pathlib import Path
 from typing import Any
 
-from cnnstudio.plugin_api import DatasetSpec, class_order, folder_options, hookimpl
+from cnnstudio.plugin_api import IMAGE_EXTENSIONS, DatasetSpec, class_order, folder_options, hookimpl
 
 # Claims any folder of class sub-folders, so it is asked after specialised layouts.
 PLUGIN_PRIORITY = 100
-
-# Kept in step with cnnstudio.core.image_io (not imported here: that pulls in torch).
-IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".webp", ".tif", ".tiff")
 
 _ENTRY_BUDGET = 400  # directory entries looked at in total before deciding
 _ENTRIES_PER_FOLDER = 60

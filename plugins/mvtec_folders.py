@@ -31,15 +31,13 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from cnnstudio.plugin_api import DatasetError, DatasetOption, DatasetSpec, folder_options, hookimpl
+from cnnstudio.plugin_api import IMAGE_EXTENSIONS, RESIZE_POLICIES, DatasetError, DatasetOption, DatasetSpec, folder_options, hookimpl
 
 # Asked before the generic class-folder layout (100), which would misread
 # train/ and test/ as two classes.
 PLUGIN_PRIORITY = 60
 
 LAYOUT = "MVTec-AD: train/good/, test/<defect type>/, optional ground_truth/<defect type>/<name>_mask.png"
-IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".webp", ".tif", ".tiff")
-RESIZE_POLICIES = ("pad", "stretch", "crop")
 GOOD = "good"
 _MAX_DECODE_THREADS = 4
 

@@ -29,15 +29,13 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from cnnstudio.plugin_api import DatasetError, DatasetSpec, folder_options, hookimpl, private_module
+from cnnstudio.plugin_api import IMAGE_EXTENSIONS, RESIZE_POLICIES, DatasetError, DatasetSpec, folder_options, hookimpl, private_module
 
 # Asked before the generic class-folder layout (100), which would misread
 # images/ and labels/ as two classes.
 PLUGIN_PRIORITY = 60
 
 LAYOUT = "YOLO: images/ and labels/<name>.txt with 'class cx cy w h' lines, optional classes.txt or data.yaml"
-IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".webp", ".tif", ".tiff")
-RESIZE_POLICIES = ("pad", "stretch", "crop")
 BACKGROUND = "background"
 _MAX_DECODE_THREADS = 4
 

@@ -27,12 +27,8 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 from torchvision.transforms import InterpolationMode
 from torchvision.transforms.v2 import functional as F
 
+from cnnstudio.core.standard_options import IMAGE_EXTENSIONS, RESIZE_POLICIES  # noqa: F401 (re-exported)
 from cnnstudio.errors import DatasetError
-
-IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".webp", ".tif", ".tiff")
-
-# How fit_image makes a picture square: squeeze it, letterbox it, or cut it.
-RESIZE_POLICIES = ("stretch", "pad", "crop")
 
 # Larger images are refused before decoding (an 89-megapixel photo is ~270 MB
 # of RGB; a decompression bomb claims billions of pixels). Kept at Pillow's

@@ -17,7 +17,9 @@ def standard_options(count: int = 2000, size: int = 64, difficulty: str = "norma
     )
 
 
-# Kept in step with cnnstudio.core.image_io.RESIZE_POLICIES (not imported: that pulls in torch).
+# The file types and resize policies of every image import. Defined here, not in
+# image_io, so plugins can use them without importing torch.
+IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".webp", ".tif", ".tiff")
 RESIZE_POLICIES = ("pad", "stretch", "crop")
 
 
