@@ -115,6 +115,25 @@ class EvaluationReport:
     probabilities: list[list[float]] = field(default_factory=list)
     labels: list[int] = field(default_factory=list)
     sources: list[str] = field(default_factory=list)
+    predicted: list[int] = field(default_factory=list)  # the decided class (threshold applied)
+    losses: list[float] = field(default_factory=list)  # per image: -log p(true class)
+    indices: list[int] = field(default_factory=list)  # positions in the evaluated ImageSet
+    scores: list[float] | None = None  # thresholded heads: P(not class 0)
+    threshold: float | None = None  # the head's decision threshold, if it has one
+    # Not in to_dict: the evaluated images at the model's input size, (N, 3, S, S)
+    # uint8, and the head's own maps (N, h, w) in [0, 1] when it draws one.
+    images: Any = field(default=None, repr=False)
+    heatmaps: Any = field(default=None, repr=False)
+
+    def members(self, true_class: int, predicted_class: int) -> list[int]:
+        """Positions of the images in one confusion cell, the highest loss (the worst) first."""
+        found = [i for i, (t, p) in enumerate(zip(self.labels, self.predicted)) if t == true_class and p == predicted_class]
+        return sorted(found, key=lambda i: -self.losses[i])
+
+    def mistakes(self, limit: int | None = None) -> list[int]:
+        """Positions of the wrongly decided images, the highest loss first."""
+        wrong = [i for i, (t, p) in enumerate(zip(self.labels, self.predicted)) if t != p]
+        return sorted(wrong, key=lambda i: -self.losses[i])[:limit]
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-ready data (per-image probabilities included)."""
@@ -133,6 +152,11 @@ class EvaluationReport:
             "probabilities": self.probabilities,
             "labels": self.labels,
             "sources": self.sources,
+            "predicted": self.predicted,
+            "losses": self.losses,
+            "indices": self.indices,
+            "scores": self.scores,
+            "threshold": self.threshold,
         }
 
 
@@ -165,6 +189,11 @@ def evaluate(model: TrainedModel, imageset: ImageSet, split: str = "test", batch
     num_classes = len(model.class_names)
     confusion = metric_fns.confusion_matrix(predicted, subset.labels, num_classes)
     auc = metric_fns.roc_auc(probabilities[:, 1], subset.labels == 1) if num_classes == 2 else math.nan
+    # Per image, the cross-entropy of the true class: how wrong, not just whether.
+    true_probability = probabilities.gather(1, subset.labels[:, None].long())[:, 0]
+    losses = (-true_probability.clamp_min(1e-12).log()).tolist()
+    score = result.predictions.get("score")
+    heatmaps = result.predictions.get("heatmap")
     return EvaluationReport(
         split=split,
         num_images=len(subset),
@@ -178,4 +207,11 @@ def evaluate(model: TrainedModel, imageset: ImageSet, split: str = "test", batch
         probabilities=probabilities.tolist(),
         labels=subset.labels.tolist(),
         sources=list(subset.sources),
+        predicted=predicted.tolist(),
+        losses=losses,
+        indices=indices.tolist(),
+        scores=None if score is None else score.float().tolist(),
+        threshold=model.threshold,
+        images=images,
+        heatmaps=None if heatmaps is None else heatmaps.float(),
     )

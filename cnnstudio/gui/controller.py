@@ -24,6 +24,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 
 from cnnstudio.core.config import RunConfig
 from cnnstudio.errors import CNNStudioError
+from cnnstudio.gui.evaluation_loader import EvaluationLoader
 
 log = logging.getLogger(__name__)
 
@@ -64,6 +65,13 @@ class StudioController(QObject):
         self._poll_timer.setInterval(POLL_MS)
         self._poll_timer.timeout.connect(self._poll)
         self._loaded.connect(self._on_loaded)
+        self.current_run = ""  # the run folder last opened or finished: what Evaluate, Threshold and Export show
+        self.run_opened.connect(self._remember_run)
+        # Evaluations of runs, shared by the Evaluate and Threshold views (made on a worker thread).
+        self.evaluations = EvaluationLoader(self)
+
+    def _remember_run(self, run_dir: str) -> None:
+        self.current_run = run_dir
 
     # ---- plugins ----------------------------------------------------------------
     @property

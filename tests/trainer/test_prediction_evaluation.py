@@ -74,3 +74,23 @@ def test_asking_for_cuda_without_a_gpu_is_a_config_error(monkeypatch):
         resolve_device("cuda")
     assert resolve_device("cpu").type == "cpu"
     assert resolve_threads(3) == 3 and resolve_threads(0) >= 1
+
+
+def test_confusion_cells_list_their_images_worst_first(trained, squares):
+    report = evaluate(trained, squares, split="all")
+    assert report.predicted == [int(p) for p in torch.tensor(report.probabilities).argmax(dim=1)]
+    for true_class in range(2):
+        for predicted_class in range(2):
+            cell = report.members(true_class, predicted_class)
+            assert len(cell) == report.confusion[true_class][predicted_class]
+            assert all(report.labels[i] == true_class and report.predicted[i] == predicted_class for i in cell)
+            cell_losses = [report.losses[i] for i in cell]
+            assert cell_losses == sorted(cell_losses, reverse=True)
+    # A loss is -log p(true class): the most confident right answer has the smallest.
+    for i in range(len(report.labels)):
+        assert report.losses[i] == pytest.approx(-torch.tensor(report.probabilities[i][report.labels[i]]).log().item(), abs=1e-5)
+    assert report.mistakes() == sorted(
+        [i for i in range(len(report.labels)) if report.labels[i] != report.predicted[i]], key=lambda i: -report.losses[i]
+    )
+    assert report.images.shape == (len(squares), 3, 16, 16) and report.images.dtype == torch.uint8
+    assert report.indices == list(range(len(squares))) and report.threshold is None and report.scores is None
