@@ -16,6 +16,7 @@ from cnnstudio.core.threshold_curves import (
     confusion_at,
     highest_threshold_with_recall,
     lowest_threshold_with_fpr,
+    report_scores,
 )
 from cnnstudio.errors import ConfigError, RunError
 
@@ -24,11 +25,7 @@ def validation_scores(run_dir: Path, split: str = "val") -> tuple[np.ndarray, np
     """(scores, positives) of the run's ``split``, computed as the heads do (float32 ``1 - p0``)."""
     from cnnstudio.runner import evaluate_run
 
-    report = evaluate_run(run_dir, split=split)
-    probabilities = np.asarray(report.probabilities, dtype=np.float32)  # (N, K)
-    scores = np.float32(1.0) - probabilities[:, 0]
-    positives = np.asarray(report.labels) != 0
-    return scores, positives
+    return report_scores(evaluate_run(run_dir, split=split))
 
 
 def solve_and_save(run_dir: Path, recall: float | None = None, fpr: float | None = None) -> dict[str, float]:

@@ -62,6 +62,20 @@ class Confusion:
         """tp / predicted positives; 1.0 when nothing is predicted positive (no false alarms)."""
         return self.tp / (self.tp + self.fp) if self.tp + self.fp else 1.0
 
+    @property
+    def f1(self) -> float:
+        """Harmonic mean of precision and recall; NaN without positives, 0 when no positive is found."""
+        recall = self.recall
+        if math.isnan(recall):
+            return math.nan
+        return 2 * self.tp / (2 * self.tp + self.fp + self.fn) if self.tp else 0.0
+
+    @property
+    def accuracy(self) -> float:
+        """Share of images decided right; NaN without images."""
+        total = self.tp + self.fp + self.tn + self.fn
+        return (self.tp + self.tn) / total if total else math.nan
+
 
 def _as_arrays(scores: Any, positives: Any) -> tuple[np.ndarray, np.ndarray]:
     scores = np.asarray(scores, dtype=np.float64).ravel()
@@ -187,3 +201,36 @@ def lowest_threshold_with_fpr(scores: Any, positives: Any, max_fpr: float) -> fl
     if float(np.float32(middle)) <= highest:
         raise ConfigError(f"false-positive rate {max_fpr:g} is impossible: a negative image scores {highest!r}, too close to 1")
     return middle
+
+
+def report_scores(report: Any) -> tuple[np.ndarray, np.ndarray]:
+    """(scores, positives) of an EvaluationReport, computed as the heads do: float32 ``1 - p(class 0)``, label != 0."""
+    probabilities = np.asarray(report.probabilities, dtype=np.float32)  # (N, K)
+    if probabilities.ndim != 2 or probabilities.shape[0] == 0:
+        raise ConfigError("the evaluation has no per-image probabilities to score")
+    scores = np.float32(1.0) - probabilities[:, 0]
+    positives = np.asarray(report.labels) != 0
+    return scores, positives
+
+
+@dataclass(frozen=True)
+class ScoreHistogram:
+    """Counts of negative (class 0) and positive scores in shared bins over [0, 1]."""
+
+    edges: np.ndarray  # bins + 1 edges, 0 to 1
+    negatives: np.ndarray  # counts per bin
+    positives: np.ndarray
+
+
+def score_histograms(scores: Any, positives: Any, bins: int = 40) -> ScoreHistogram:
+    """Per-class histograms of ``scores`` in ``bins`` equal bins over [0, 1] (a score of 1 is in the last bin)."""
+    if int(bins) < 1:
+        raise ConfigError(f"bins must be at least 1, got {bins}")
+    scores, positives = _as_arrays(scores, positives)
+    edges = np.linspace(0.0, 1.0, int(bins) + 1)
+    clipped = np.clip(scores, 0.0, 1.0)
+    return ScoreHistogram(
+        edges=edges,
+        negatives=np.histogram(clipped[~positives], bins=edges)[0],
+        positives=np.histogram(clipped[positives], bins=edges)[0],
+    )
