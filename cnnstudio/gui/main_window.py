@@ -13,10 +13,12 @@ from cnnstudio import __version__
 from cnnstudio.gui.controller import StudioController
 from cnnstudio.gui.data_view import DataView
 from cnnstudio.gui.dataset_panel import DatasetPanel
+from cnnstudio.gui.evaluation_view import EvaluationView
 from cnnstudio.gui.filters_view import FiltersView
 from cnnstudio.gui.model_view import ModelView
 from cnnstudio.gui.predict_view import PredictView
 from cnnstudio.gui.runs_view import RunsView
+from cnnstudio.gui.threshold_view import ThresholdView
 from cnnstudio.gui.train_view import TrainView
 
 DEFAULT_DATASET = "retail.products"
@@ -30,7 +32,7 @@ ABOUT = (
 
 
 class MainWindow(QMainWindow):
-    """CNN Studio's window. Tabs: Data, Model, Train, Filters, Try it, Runs."""
+    """CNN Studio's window. Tabs: Data, Model, Train, Filters, Try it, Evaluate, Threshold, Runs."""
 
     def __init__(self, controller: StudioController | None = None, settings: QSettings | None = None) -> None:
         super().__init__()
@@ -45,10 +47,13 @@ class MainWindow(QMainWindow):
         self.train_view = TrainView(self.controller, self)
         self.filters_view = FiltersView(self.controller, self)
         self.predict_view = PredictView(self.controller, self)
+        self.evaluation_view = EvaluationView(self.controller, self)
+        self.threshold_view = ThresholdView(self.controller, self)
         self.runs_view = RunsView(self.controller, self)
         for view, title in (
             (self.data_view, "Data"), (self.model_view, "Model"), (self.train_view, "Train"),
-            (self.filters_view, "Filters && feature maps"), (self.predict_view, "Try an image"), (self.runs_view, "Runs"),
+            (self.filters_view, "Filters && feature maps"), (self.predict_view, "Try an image"),
+            (self.evaluation_view, "Evaluate"), (self.threshold_view, "Threshold"), (self.runs_view, "Runs"),
         ):
             self.tabs.addTab(view, title)
         self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
