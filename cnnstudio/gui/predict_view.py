@@ -3,12 +3,16 @@
 The model (best weights) is loaded once per run and predicts on a worker
 thread through ``TrainedModel.predict_files``; the view shows the image as the
 model sees it (letterboxed to its input size), the class probabilities as
-bars, the decision with score and threshold, and the head's overlay.
+bars, the decision with score and threshold, and an explanation chosen in
+the Explain row: the head's own heat map or box, or Grad-CAM (``core.gradcam``)
+of any class at any backbone layer, computed on the worker for that same
+letterboxed input.
 """
 
 from __future__ import annotations
 
 import logging
+import threading
 import traceback
 from pathlib import Path
 from typing import Any
@@ -21,6 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from cnnstudio.errors import CNNStudioError
+from cnnstudio.gui.explain_controls import GRADCAM, HEAD, NONE, ExplainControls, explain_with_gradcam, gradcam_caption
 from cnnstudio.gui.images import overlay_heatmap, to_qimage
 from cnnstudio.gui.run_model_cache import RunModelCache, emit_safely, in_background
 
@@ -39,6 +44,8 @@ class PredictView(QWidget):
 
     predicted = Signal(object)  # the entry shown: predict_files' dict (with "error" for an unreadable file)
     _done = Signal(object, object, str)  # entry, fitted (H, W, 3) uint8 image or None, run_dir
+    explained = Signal()  # the Explain overlay (or its error message) is on screen
+    _explained = Signal(object, object, object, str)  # request key, (S, S) Grad-CAM map or None, cells, error
 
     def __init__(self, controller: Any, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -46,8 +53,14 @@ class PredictView(QWidget):
         self.run_dir = ""
         self.path = ""
         self.entry: dict[str, Any] | None = None
+        self.fitted: np.ndarray | None = None  # (S, S, 3) uint8: the input as the model sees it
+        self.overlay: np.ndarray | None = None  # (S, S, 3) uint8: what the explanation picture shows
+        self.gradcam: np.ndarray | None = None  # (S, S) in [0, 1]: the Grad-CAM map shown, else None
+        self._gradcam_key: tuple = ()
+        self._model_lock = threading.Lock()  # Grad-CAM hooks the model: one worker uses it at a time
         self.cache = RunModelCache(controller, self)
         self._done.connect(self._show)
+        self._explained.connect(self._show_gradcam)
         self.setAcceptDrops(True)
         self._build()
         controller.run_opened.connect(self.use_run)
@@ -74,6 +87,9 @@ class PredictView(QWidget):
         pictures.addWidget(self.image_label, 1, 0)
         pictures.addWidget(self.overlay_label, 1, 1)
         pictures.addWidget(self.file_label, 2, 0, 1, 2)
+        self.explain = ExplainControls()
+        self.explain.changed.connect(self._draw_explanation)
+        self.caption = self.explain.caption
 
         self.decision_label = QLabel("")
         self.decision_label.setWordWrap(True)
@@ -99,7 +115,9 @@ class PredictView(QWidget):
         layout = QVBoxLayout(self)
         layout.addLayout(top)
         layout.addWidget(self.error_label)
+        layout.addWidget(self.explain)
         layout.addLayout(middle)
+        layout.addWidget(self.caption)
         layout.addStretch(1)
 
     def _picture(self, text: str) -> QLabel:
@@ -148,12 +166,16 @@ class PredictView(QWidget):
                 emit_safely(self._done, {"file": path, "error": NO_RUN}, None, "")
                 return
             model = self.cache.get(run_dir, "best")
-            [entry] = model.predict_files([path], policy=RESIZE_POLICY)
+            with self._model_lock:
+                [entry] = model.predict_files([path], policy=RESIZE_POLICY)
             if "error" not in entry:
+                from cnnstudio.core.gradcam import default_gradcam_layer, gradcam_layer_names
                 from cnnstudio.core.image_io import fit_image, read_image
 
                 fitted = fit_image(read_image(Path(path)), model.input_size, RESIZE_POLICY).permute(1, 2, 0).numpy()
                 entry["input_size"] = model.input_size
+                entry["gradcam_layers"] = gradcam_layer_names(model.model)
+                entry["gradcam_default"] = default_gradcam_layer(model.model)
         except CNNStudioError as error:
             entry = {"file": path, "error": str(error)}
         except Exception as error:  # a plugin head's bug: say it, keep the app alive
@@ -178,6 +200,9 @@ class PredictView(QWidget):
         self.predicted.emit(entry)
 
     def _clear_result(self) -> None:
+        self.fitted = self.overlay = self.gradcam = None
+        self.explain.set_options(head="", layers=[], default_layer="", class_names=[], predicted=-1)
+        self.caption.setText("")
         self.image_label.setPixmap(QPixmap())
         self.image_label.setText("Drop an image file here\nor press Choose image...")
         self.overlay_label.setPixmap(QPixmap())
@@ -189,18 +214,11 @@ class PredictView(QWidget):
         size = entry.get("input_size", fitted.shape[0])
         self.file_label.setText(f"{Path(self.path).name}, shown at the model's input size {size}x{size} px.")
         self.image_label.setPixmap(_scaled(fitted))
-        self.overlay = None
-        if "heatmap" in entry:
-            self.overlay = overlay_heatmap(fitted, np.asarray(entry["heatmap"]))
-            self.overlay_title.setText("Heat map: where the model sees the defect")
-            self.overlay_label.setPixmap(_scaled(self.overlay))
-        elif "box_input" in entry:
-            self.overlay_title.setText("Box: where the model places the logo")
-            self.overlay_label.setPixmap(_with_box(fitted, entry["box_input"]))
-        else:
-            self.overlay_title.setText("")
-            self.overlay_label.setPixmap(QPixmap())
-        self.overlay_label.setVisible(self.overlay_title.text() != "")
+        self.fitted = fitted
+        head = "heat map" if "heatmap" in entry else "box" if "box_input" in entry else ""
+        self.explain.set_options(head, entry.get("gradcam_layers", []), entry.get("gradcam_default", ""),
+                                 list(entry["probabilities"]), int(entry.get("index", -1)))
+        self._draw_explanation()
         decision = f"<b>Decision: {entry['class']}</b> ({entry['confidence']:.1%} sure)"
         if "score" in entry:
             threshold = entry.get("threshold")
@@ -208,6 +226,65 @@ class PredictView(QWidget):
             decision += f"<br>score {entry['score']:.3f}" + (f"{relation}threshold {threshold:.3f}" if threshold is not None else "")
         self.decision_label.setText(decision)
         self._set_bars(entry["probabilities"])
+
+    # ---- explanations -----------------------------------------------------------
+    def _draw_explanation(self) -> None:
+        """Show the chosen overlay: none, the head's own, or Grad-CAM (computed on the worker)."""
+        entry, fitted, mode = self.entry, self.fitted, self.explain.mode()
+        self.overlay = self.gradcam = None
+        self._gradcam_key = ()
+        self.caption.setText("")
+        if entry is not None and "error" not in entry:
+            self.error_label.setText("")  # an earlier Grad-CAM problem
+        if entry is None or fitted is None or "error" in entry or mode == NONE:
+            self.overlay_title.setText("")
+            self.overlay_label.setPixmap(QPixmap())
+        elif mode == HEAD and "heatmap" in entry:
+            self.overlay = overlay_heatmap(fitted, np.asarray(entry["heatmap"]))
+            self.overlay_title.setText("Heat map: where the model sees the defect")
+            self.overlay_label.setPixmap(_scaled(self.overlay))
+            self.caption.setText("The head's own heat map: red to yellow = where it found the defect.")
+        elif mode == HEAD and "box_input" in entry:
+            self.overlay_title.setText("Box: where the model places the logo")
+            self.overlay_label.setPixmap(_with_box(fitted, entry["box_input"]))
+        elif mode == GRADCAM:
+            self.overlay_title.setText(f"Grad-CAM: what speaks for '{self.explain.target_name()}'")
+            self.overlay_label.setPixmap(QPixmap())
+            self.overlay_label.setText("computing Grad-CAM...")
+            self._gradcam_key = (self.path, self.run_dir, self.explain.layer(), self.explain.target())
+            in_background("cnnstudio-gradcam", self._compute_gradcam, self._gradcam_key, fitted)
+            self.overlay_label.setVisible(True)
+            return
+        self.overlay_label.setVisible(self.overlay_title.text() != "")
+        self.explained.emit()
+
+    def _compute_gradcam(self, key: tuple, fitted: np.ndarray) -> None:
+        _path, run_dir, layer, target = key
+        heat, cells, error = None, (0, 0), ""
+        try:
+            model = self.cache.get(run_dir, "best")
+            with self._model_lock:
+                heat, cells = explain_with_gradcam(model, fitted, layer, target)
+        except CNNStudioError as problem:
+            error = str(problem)
+        except Exception as problem:  # a damaged weights file or a plugin head's bug: say it, keep going
+            log.error("Grad-CAM for %s failed:\n%s", run_dir, traceback.format_exc())
+            error = f"{run_dir}: Grad-CAM failed ({type(problem).__name__}: {problem})"
+        emit_safely(self._explained, key, heat, cells, error)
+
+    def _show_gradcam(self, key: tuple, heat: np.ndarray | None, cells: tuple[int, int], error: str) -> None:
+        if key != self._gradcam_key or self.fitted is None:
+            return  # an older request, or the image is gone
+        if error or heat is None:
+            self.overlay_label.setText("no Grad-CAM")
+            self.caption.setText("")
+            self.error_label.setText(f"Grad-CAM could not be computed: {error}")
+        else:
+            self.gradcam = heat
+            self.overlay = overlay_heatmap(self.fitted, heat)
+            self.overlay_label.setPixmap(_scaled(self.overlay))
+            self.caption.setText(gradcam_caption(self.explain.target_name(), key[2], cells, float(heat.max())))
+        self.explained.emit()
 
     def _set_bars(self, probabilities: dict[str, float]) -> None:
         """One row per class: name, a bar, the percentage."""
