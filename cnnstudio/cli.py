@@ -71,6 +71,8 @@ def build_train_config(args: argparse.Namespace) -> Any:
     ):
         if getattr(args, flag) is not None:
             changes[field] = getattr(args, flag)
+    if getattr(args, "tensorboard", False):
+        changes["training.tensorboard"] = True
     return replace_nested(config, **changes) if changes else config.validate()
 
 
@@ -293,6 +295,7 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--seed", type=int, metavar="N")
     train.add_argument("--threads", type=int, metavar="N", help="torch threads (0 = automatic)")
     train.add_argument("--device", choices=("auto", "cpu", "cuda", "mps"))
+    train.add_argument("--tensorboard", action="store_true", help="write TensorBoard event files into RUN_DIR/tensorboard (needs the tensorboard package)")
     train.add_argument("--out", metavar="DIR", help="runs root folder: a new run sub-folder is created inside it (default: the user data folder)")
     training_flags(train)
     train.set_defaults(handler=cmd_train)
@@ -343,7 +346,27 @@ def build_parser() -> argparse.ArgumentParser:
     gui = commands.add_parser("gui", help="open the desktop app")
     gui.add_argument("--quit-after", type=int, metavar="MS", help="close the window after MS milliseconds (for scripts and smoke tests)")
     gui.set_defaults(handler=cmd_gui)
+
+    for module_name in COMMAND_MODULES:
+        _add_module_command(commands, module_name)
     return parser
+
+
+# Commands that live in their own module: each defines ``add_command(commands)``,
+# which adds its sub-parser and sets ``handler``. They import torch only when run.
+COMMAND_MODULES = ("cnnstudio.cli_export", "cnnstudio.cli_report", "cnnstudio.cli_compare")
+
+
+def _add_module_command(commands: Any, module_name: str) -> None:
+    import importlib
+
+    try:
+        module = importlib.import_module(module_name)
+    except ModuleNotFoundError as missing:
+        if missing.name == module_name:  # TEMPORARY while issue 5's commands are written
+            return
+        raise
+    module.add_command(commands)
 
 
 def log_file() -> Path:

@@ -90,6 +90,7 @@ class TrainingConfig:
     augment_shift: bool = True  # random shifts of up to 1/8 of the image
     class_balanced_loss: bool = True  # weight the loss by inverse class frequency
     balanced_sampling: bool = False  # draw every class equally often in each epoch (with replacement)
+    tensorboard: bool = False  # write TensorBoard event files into RUN_DIR/tensorboard
 
 
 @dataclass
@@ -144,7 +145,7 @@ class RunConfig:
         )
         _int(t.patience, "training.patience")
         _require(t.patience >= 0, f"training.patience must be >= 0 (0 = never stop early), got {t.patience}")
-        for name in ("augment_flip", "augment_shift", "class_balanced_loss", "balanced_sampling"):
+        for name in ("augment_flip", "augment_shift", "class_balanced_loss", "balanced_sampling", "tensorboard"):
             _bool(getattr(t, name), f"training.{name}")
         _int(self.seed, "seed")
         _require(self.seed >= 0, f"seed must be >= 0, got {self.seed}")

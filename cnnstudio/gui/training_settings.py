@@ -7,6 +7,7 @@ is named in red under the form, and Start then refuses with the same words.
 
 from __future__ import annotations
 
+import importlib.util
 from dataclasses import replace
 from typing import Any
 
@@ -47,6 +48,9 @@ TIPS = {
                            "by always answering the common class.",
     "balanced_sampling": "Draw every class equally often in each epoch (rare images repeat). Another answer to "
                          "imbalanced classes; usually one of the two balancing options is enough.",
+    "tensorboard": "Write TensorBoard event files (losses per batch, every metric per epoch, the first layer's "
+                   "filters) into RUN_DIR/tensorboard. To watch all runs side by side, run "
+                   "`tensorboard --logdir {runs}` and open the address it prints in a browser.",
     "seed": "Seed: the same seed and settings give the same numbers on a CPU. Change it to see how much of a "
             "difference between two models is luck.",
 }
@@ -80,21 +84,23 @@ class TrainingSettings(QWidget):
         self.augment_shift = QCheckBox("random shifts")
         self.class_balanced_loss = QCheckBox("class-balanced loss")
         self.balanced_sampling = QCheckBox("balanced sampling")
+        self.tensorboard = QCheckBox("Log to TensorBoard")
         self.seed = _spin(0, 2**31 - 1)
 
         rows = (
             ("Epochs", "epochs"), ("Batch size", "batch_size"), ("Learning rate", "lr"), ("Optimizer", "optimizer"),
             ("Validation split", "val_fraction"), ("Test split", "test_fraction"), ("Early stopping", "patience"),
             ("Augmentation", "augment_flip"), ("", "augment_shift"), ("Imbalanced classes", "class_balanced_loss"),
-            ("", "balanced_sampling"), ("Seed", "seed"),
+            ("", "balanced_sampling"), ("Logging", "tensorboard"), ("Seed", "seed"),
         )
         for label, name in rows:
             widget = getattr(self, name)
             widget.setObjectName(name)
-            widget.setToolTip(TIPS[name])
+            tip = self._tensorboard_tip() if name == "tensorboard" else TIPS[name]
+            widget.setToolTip(tip)
             if label:
                 caption = QLabel(label)
-                caption.setToolTip(TIPS[name])
+                caption.setToolTip(tip)
                 form.addRow(caption, widget)
             else:
                 form.addRow("", widget)
@@ -112,7 +118,9 @@ class TrainingSettings(QWidget):
             spin.valueChanged.connect(self._commit)
         self.lr.valueChanged.connect(self._commit)
         self.optimizer.currentTextChanged.connect(self._commit)
-        for box in (self.augment_flip, self.augment_shift, self.class_balanced_loss, self.balanced_sampling):
+        self.tensorboard.setEnabled(tensorboard_installed())
+        for box in (self.augment_flip, self.augment_shift, self.class_balanced_loss, self.balanced_sampling,
+                    self.tensorboard):
             box.toggled.connect(self._commit)
         controller.config_changed.connect(self.show_config)
         self.show_config(controller.config)
@@ -129,9 +137,10 @@ class TrainingSettings(QWidget):
             self.val_fraction.setValue(round(t.val_fraction * 100))
             self.test_fraction.setValue(round(t.test_fraction * 100))
             self.patience.setValue(t.patience)
-            for name in ("augment_flip", "augment_shift", "class_balanced_loss", "balanced_sampling"):
+            for name in ("augment_flip", "augment_shift", "class_balanced_loss", "balanced_sampling", "tensorboard"):
                 getattr(self, name).setChecked(bool(getattr(t, name)))
             self.seed.setValue(config.seed)
+            self.tensorboard.setToolTip(self._tensorboard_tip())  # the workspace folder may have changed
         finally:
             self._updating = False
         self._check(config)
@@ -147,11 +156,21 @@ class TrainingSettings(QWidget):
             test_fraction=self.test_fraction.value() / 100, patience=self.patience.value(),
             augment_flip=self.augment_flip.isChecked(), augment_shift=self.augment_shift.isChecked(),
             class_balanced_loss=self.class_balanced_loss.isChecked(),
-            balanced_sampling=self.balanced_sampling.isChecked(),
+            balanced_sampling=self.balanced_sampling.isChecked(), tensorboard=self.tensorboard.isChecked(),
         )
         new = replace(config, training=training, seed=self.seed.value())
         self.controller.set_config(new)  # config_changed comes back through show_config
         self.edited.emit(new)
+
+    def _tensorboard_tip(self) -> str:
+        from cnnstudio.core.runs import default_runs_root
+
+        runs = self.controller.runs_root or default_runs_root()
+        tip = TIPS["tensorboard"].format(runs=runs)
+        if not tensorboard_installed():
+            tip = ("TensorBoard is not installed, so this is off. Install it into CNN Studio's Python with "
+                   "`pip install tensorboard` and restart the app.\n\n" + tip)
+        return tip
 
     def _check(self, config: RunConfig) -> None:
         try:
@@ -161,6 +180,11 @@ class TrainingSettings(QWidget):
             self.problem.show()
         else:
             self.problem.hide()
+
+
+def tensorboard_installed() -> bool:
+    """Whether the tensorboard package can be imported (looked up, not imported: that takes seconds)."""
+    return importlib.util.find_spec("tensorboard") is not None
 
 
 def _spin(low: int, high: int, suffix: str = "") -> QSpinBox:
