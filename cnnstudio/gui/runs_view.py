@@ -1,9 +1,12 @@
-"""The Runs tab: every run in the workspace as a table; open one to see its curves, filters and model.
+"""The Runs tab: every run in the workspace as a table; open one, compare several, or try a variant of one.
 
 Run folders are read on a worker thread (reading them imports torch via
 ``cnnstudio.core.runs``); a folder that cannot be read is a "damaged: <reason>"
 row, never a crash. Opening a run emits ``controller.run_opened``, which the
-Train, Filters and Try views follow.
+Train, Filters and Try views follow. Compare (Ctrl+D) reads the selected runs
+on a worker (``cnnstudio.core.compare``) and shows them in a CompareView under
+the table; "Try a variant" (``VariantButton``) trains one run again with one
+change and compares the two when it finishes.
 """
 
 from __future__ import annotations
@@ -12,15 +15,19 @@ import json
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QUrl, Qt, Signal
-from PySide6.QtGui import QDesktopServices, QShowEvent
+from PySide6.QtCore import QItemSelectionModel, QUrl, Qt, Signal
+from PySide6.QtGui import QAction, QDesktopServices, QKeySequence, QShowEvent
 from PySide6.QtWidgets import (
-    QAbstractItemView, QHBoxLayout, QHeaderView, QLabel, QPushButton, QTableWidget, QTableWidgetItem, QVBoxLayout,
-    QWidget,
+    QAbstractItemView, QHBoxLayout, QHeaderView, QLabel, QPushButton, QSplitter, QTableWidget, QTableWidgetItem,
+    QVBoxLayout, QWidget,
 )
 
 from cnnstudio.errors import CNNStudioError
 from cnnstudio.gui.run_model_cache import emit_safely, in_background
+from cnnstudio.gui.variant_button import VariantButton
+
+COMPARE_TIP = ("Compare the selected runs (Ctrl+D): their loss and accuracy curves overlaid, the config fields that "
+               "differ, and their final metrics. Select several runs with Ctrl+click or Shift+click.")
 
 COLUMNS = ("Name", "Dataset", "Head", "Epochs", "Best val metric", "Created", "Status")  # Status last: it can be long
 
@@ -73,13 +80,18 @@ class RunsView(QWidget):
     """A table of the workspace's runs with Refresh, Open and Show folder."""
 
     refreshed = Signal()  # the table was filled again
+    compared = Signal()  # a comparison is on screen (compare_view.comparison)
     _listed = Signal(int, object, str)  # request number, (root, rows), error message
+    _compared = Signal(int, object, str)  # request number, Comparison or None, error message
 
     def __init__(self, controller: Any, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.controller = controller
         self.rows: list[dict[str, str]] = []
         self._listed.connect(self._fill)
+        self._compared.connect(self._show_comparison)
+        self._compare_request = 0
+        self.compare_view: Any = None  # a CompareView, made on the first comparison (it imports pyqtgraph)
         self._shown_once = False
         self._request = 0
 
@@ -93,10 +105,21 @@ class RunsView(QWidget):
         self.folder_button = QPushButton("Show folder")
         self.folder_button.setToolTip("Open the run folder in the file manager: config.toml, metrics.jsonl, weights.")
         self.folder_button.clicked.connect(self.show_folder)
+        self.compare_button = QPushButton("Compare")
+        self.compare_button.setToolTip(COMPARE_TIP)
+        self.compare_button.clicked.connect(self.compare_selected)
+        self.compare_action = QAction("Compare selected runs", self)
+        self.compare_action.setShortcut(QKeySequence("Ctrl+D"))
+        self.compare_action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        self.compare_action.triggered.connect(lambda *_: self.compare_selected())
+        self.addAction(self.compare_action)
+        self.variant_button = VariantButton(controller, self)
+        self.variant_button.variant_finished.connect(lambda original, new: self.compare([original, new]))
+        self.variant_button.progress.connect(self.status_text)
         self.table = QTableWidget(0, len(COLUMNS))
         self.table.setHorizontalHeaderLabels(COLUMNS)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.verticalHeader().setVisible(False)
         self.table.setWordWrap(False)
@@ -107,17 +130,23 @@ class RunsView(QWidget):
         self.table.cellDoubleClicked.connect(lambda row, _column: self.open_row(row))
         self.table.itemSelectionChanged.connect(self._update_buttons)
         self.table.setToolTip("Each training is a run: a folder with its config, per-epoch metrics and weights. "
-                              "Best val metric is the validation score of the epoch whose weights were kept.")
+                              "Best val metric is the validation score of the epoch whose weights were kept. "
+                              "Ctrl+click several runs to compare them.")
         self.status_label = QLabel("")
         self.status_label.setWordWrap(True)
 
         buttons = QHBoxLayout()
         buttons.addWidget(self.root_label, 1)
-        for button in (self.refresh_button, self.open_button, self.folder_button):
+        for button in (self.refresh_button, self.open_button, self.folder_button, self.compare_button,
+                       self.variant_button):
             buttons.addWidget(button)
+        # The table above, the comparison below (added on the first Compare).
+        self.splitter = QSplitter(Qt.Orientation.Vertical)
+        self.splitter.setChildrenCollapsible(False)
+        self.splitter.addWidget(self.table)
         layout = QVBoxLayout(self)
         layout.addLayout(buttons)
-        layout.addWidget(self.table, 1)
+        layout.addWidget(self.splitter, 1)
         layout.addWidget(self.status_label)
         self._update_buttons()
         controller.run_opened.connect(lambda *_: self.refresh())
@@ -149,7 +178,7 @@ class RunsView(QWidget):
         if request != self._request:
             return  # a newer listing is on its way
         root, rows = result
-        selected = self.selected_path()
+        selected = set(self.selected_paths())
         self.rows = rows
         self.root_label.setText(f"Workspace: {root}" if root else "")
         self.table.clearSpans()
@@ -163,8 +192,9 @@ class RunsView(QWidget):
                 if damaged:
                     item.setForeground(Qt.GlobalColor.darkRed)
                 self.table.setItem(row, column, item)
-            if values["path"] == selected:
-                self.table.selectRow(row)
+            if values["path"] in selected:
+                flags = QItemSelectionModel.SelectionFlag.Select | QItemSelectionModel.SelectionFlag.Rows
+                self.table.selectionModel().select(self.table.model().index(row, 0), flags)
         self.table.resizeColumnsToContents()
         self.table.setColumnWidth(0, min(self.table.columnWidth(0), 300))  # long names elide in the middle
         for row, values in enumerate(rows):
@@ -180,20 +210,43 @@ class RunsView(QWidget):
             self.status_label.setText("No runs yet: train a model in the Train tab and it appears here.")
         else:
             damaged = sum(r.get("Status", "").startswith("damaged") for r in rows)
-            self.status_label.setText(f"{len(rows)} runs" + (f", {damaged} damaged (they cannot be opened)" if damaged else "")
-                                      + ". Double-click a run to open it.")
+            if self.variant_button.pending is None:  # its progress line stays while the variant trains
+                self.status_label.setText(
+                    f"{len(rows)} runs" + (f", {damaged} damaged (they cannot be opened)" if damaged else "")
+                    + ". Double-click a run to open it; Ctrl+click several and Compare them.")
         self._update_buttons()
         self.refreshed.emit()
 
     def selected_path(self) -> str:
-        rows = self.table.selectionModel().selectedRows()
-        return self.rows[rows[0].row()]["path"] if rows and rows[0].row() < len(self.rows) else ""
+        """The first selected run folder ("" when none)."""
+        paths = self.selected_paths()
+        return paths[0] if paths else ""
+
+    def selected_paths(self) -> list[str]:
+        """Every selected run folder, in table order."""
+        rows = sorted(index.row() for index in self.table.selectionModel().selectedRows())
+        return [self.rows[row]["path"] for row in rows if row < len(self.rows)]
+
+    def _selected_rows(self) -> list[dict[str, str]]:
+        rows = sorted(index.row() for index in self.table.selectionModel().selectedRows())
+        return [self.rows[row] for row in rows if row < len(self.rows)]
+
+    def status_text(self, text: str) -> None:
+        self.status_label.setText(text)
 
     def _update_buttons(self) -> None:
-        rows = self.table.selectionModel().selectedRows()
-        row = self.rows[rows[0].row()] if rows and rows[0].row() < len(self.rows) else None
+        rows = self._selected_rows()
+        usable = [row for row in rows if not row.get("Status", "").startswith("damaged")]
+        row = rows[0] if rows else None
         self.open_button.setEnabled(row is not None and not row.get("Status", "").startswith("damaged"))
         self.folder_button.setEnabled(row is not None)
+        self.compare_button.setEnabled(len(usable) >= 2)
+        self.compare_action.setEnabled(len(usable) >= 2)
+        # A variant of exactly one readable run that is not still training.
+        single = usable[0] if len(rows) == 1 and len(usable) == 1 else None
+        wanted = single["path"] if single is not None and single.get("Status") != "running" else ""
+        if wanted != self.variant_button.run_dir:
+            self.variant_button.set_run(wanted)
 
     def open_row(self, row: int) -> None:
         """Open the run in ``row``: the other tabs show it (a damaged run says why it cannot)."""
@@ -212,3 +265,48 @@ class RunsView(QWidget):
         path = self.selected_path()
         if path:
             QDesktopServices.openUrl(QUrl.fromLocalFile(path))
+
+    # ---- comparing ------------------------------------------------------------------
+    def compare_selected(self) -> None:
+        """Compare the selected runs, oldest first (two or more; damaged ones are left out with the reason)."""
+        paths = self.selected_paths()[::-1]  # the table lists the newest first
+        if len(paths) < 2:
+            self.status_label.setText("Select two or more runs to compare (Ctrl+click or Shift+click).")
+            return
+        self.compare(paths)
+
+    def compare(self, paths: list[str]) -> None:
+        """Read ``paths`` on the worker and show their comparison (``compared`` follows)."""
+        self._compare_request += 1
+        self.status_label.setText(f"Comparing {len(paths)} runs...")
+        in_background("cnnstudio-compare", self._read_comparison, self._compare_request, list(paths))
+
+    def _read_comparison(self, request: int, paths: list[str]) -> None:
+        try:
+            from cnnstudio.core.compare import compare_runs
+
+            emit_safely(self._compared, request, compare_runs(paths, skip_damaged=True), "")
+        except CNNStudioError as error:
+            emit_safely(self._compared, request, None, str(error))
+        except Exception as error:  # noqa: BLE001 - an unexpected file content: say so, keep the app
+            emit_safely(self._compared, request, None, f"The runs could not be compared ({type(error).__name__}: {error})")
+
+    def _show_comparison(self, request: int, comparison: Any, error: str) -> None:
+        if request != self._compare_request:
+            return  # a newer comparison is on its way
+        if comparison is None or len(comparison.runs) < 2:
+            reasons = [reason for _, reason in comparison.unreadable] if comparison is not None else []
+            text = error or "Fewer than two of these runs can be read: " + "; ".join(reasons)
+            self.status_label.setText(text)
+            self.controller.message.emit("warning", text)
+            return
+        if self.compare_view is None:
+            from cnnstudio.gui.compare_view import CompareView
+
+            self.compare_view = CompareView(self)
+            self.splitter.addWidget(self.compare_view)
+            self.splitter.setSizes([180, 520])
+        self.compare_view.show_comparison(comparison)
+        self.status_label.setText(f"Comparing {len(comparison.runs)} runs: "
+                                  + "; ".join(f"{run.name} ({run.label})" for run in comparison.runs))
+        self.compared.emit()
