@@ -73,3 +73,15 @@ def test_new_run_dirs_are_unique_sortable_and_listed(tmp_path, monkeypatch):
     assert [r.path for r in list_runs(tmp_path)] == [first]
     monkeypatch.setenv("CNNSTUDIO_RUNS_DIR", str(tmp_path / "elsewhere"))
     assert default_runs_root() == tmp_path / "elsewhere"
+
+
+def test_atomic_writes_get_the_mode_a_plain_open_would(tmp_path):
+    import os
+    import stat
+
+    from cnnstudio.core.atomic import atomic_write_text
+
+    atomic_write_text(tmp_path / "atomic.txt", "x")
+    (tmp_path / "plain.txt").write_text("x")
+    mode = lambda name: stat.S_IMODE(os.stat(tmp_path / name).st_mode)  # noqa: E731
+    assert mode("atomic.txt") == mode("plain.txt")
