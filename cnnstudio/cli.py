@@ -1,4 +1,5 @@
-"""The ``cnnstudio`` command line: train, evaluate, predict, threshold, resume, summary, plugins, datasets, gui.
+"""The ``cnnstudio`` command line: train, evaluate, predict, threshold, resume, summary, plugins, datasets, gui,
+export, report, compare.
 
 Exit codes: 0 success; 1 training failed (loss became NaN, ...) or some
 images could not be predicted; 2 a usage, config, dataset or run-folder error
@@ -360,13 +361,7 @@ COMMAND_MODULES = ("cnnstudio.cli_export", "cnnstudio.cli_report", "cnnstudio.cl
 def _add_module_command(commands: Any, module_name: str) -> None:
     import importlib
 
-    try:
-        module = importlib.import_module(module_name)
-    except ModuleNotFoundError as missing:
-        if missing.name == module_name:  # TEMPORARY while issue 5's commands are written
-            return
-        raise
-    module.add_command(commands)
+    importlib.import_module(module_name).add_command(commands)
 
 
 def log_file() -> Path:

@@ -17,6 +17,7 @@ from cnnstudio.gui.evaluation_view import EvaluationView
 from cnnstudio.gui.filters_view import FiltersView
 from cnnstudio.gui.model_view import ModelView
 from cnnstudio.gui.predict_view import PredictView
+from cnnstudio.gui.report_action import ReportAction
 from cnnstudio.gui.runs_view import RunsView
 from cnnstudio.gui.threshold_view import ThresholdView
 from cnnstudio.gui.train_view import TrainView
@@ -88,6 +89,12 @@ class MainWindow(QMainWindow):
         file_menu.addSeparator()
         self._action(file_menu, "Open run &config...", "Ctrl+Shift+O", self.open_config)
         self._action(file_menu, "&Save run config as...", QKeySequence.StandardKey.Save, self.save_config)
+        file_menu.addSeparator()
+        self.export_action = self._action(file_menu, "&Export model...", "Ctrl+E", self.show_export)
+        self.export_action.setStatusTip("Save the current run as ONNX or TorchScript, preprocessing and threshold inside, "
+                                        "checked against PyTorch")
+        self.report_action = ReportAction(self.controller, self)
+        file_menu.addAction(self.report_action.action)
         file_menu.addSeparator()
         self._action(file_menu, "&Preferences...", QKeySequence.StandardKey.Preferences, self.show_preferences)
         file_menu.addSeparator()
@@ -174,6 +181,16 @@ class MainWindow(QMainWindow):
 
         return default_runs_root()
 
+    def show_export(self) -> None:
+        """File > Export model...: the export dialog for the run last opened or finished."""
+        if not self.controller.current_run:
+            self.show_message("warning", "Export model: open a run first (Runs tab) or train one.")
+            return
+        from cnnstudio.gui.export_dialog import ExportDialog
+
+        self.export_dialog = ExportDialog(self.controller, self.controller.current_run, self)
+        self.export_dialog.show()
+
     def show_plugins(self) -> None:
         from cnnstudio.gui.plugins_dialog import PluginsDialog
 
@@ -250,5 +267,8 @@ class MainWindow(QMainWindow):
         if self.controller.spec is not None and not str(self.controller.spec.id).startswith("folder:"):
             self.settings.setValue("session/dataset", self.controller.spec.id)
         self.settings.setValue("session/config", self.controller.config.to_toml())
+        self.report_action.shutdown()
+        if getattr(self, "export_dialog", None) is not None:
+            self.export_dialog.close()
         self.controller.shutdown()
         super().closeEvent(event)

@@ -54,3 +54,15 @@ def test_preferences_refuse_a_file_as_workspace_and_accept_a_new_folder(qtbot, t
 def test_the_status_bar_names_the_training_device_and_threads(window) -> None:
     assert "threads" in window.device_label.text()
     assert window.workspace() == window.controller.runs_root
+
+
+def test_export_and_report_menu_entries_act_on_the_current_run(window, tmp_path) -> None:
+    window.export_action.trigger()
+    assert "open a run first" in window.statusBar().currentMessage()
+    assert not getattr(window, "export_dialog", None)
+
+    window.controller.run_opened.emit(str(tmp_path / "20261125-shelf-run"))
+    window.export_action.trigger()
+    assert window.export_dialog.isVisible() and "20261125-shelf-run" in window.export_dialog.windowTitle()
+    window.export_dialog.close()
+    assert window.report_action.action in window.menuBar().actions()[0].menu().actions()

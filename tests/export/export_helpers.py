@@ -1,0 +1,52 @@
+"""Tiny trained runs for the export tests (trained once per test module through the real CLI)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import torch
+
+from cnnstudio.cli import main
+from cnnstudio.core.evaluation import split_indices
+from cnnstudio.runner import load_run_model, prepare
+
+# Dataset images are 24x24 and the model's input is 16x16, so every export is checked
+# through its own resize, not only at the input size.
+TINY_CONFIG = """\
+seed = 3
+device = "cpu"
+threads = 1
+
+[model]
+input_size = 16
+conv_layers = [ { out_channels = 8, pool = true }, { out_channels = 16, pool = true } ]
+
+[training]
+epochs = 1
+batch_size = 16
+"""
+
+
+def train_tiny(base: Path, dataset: str, count: int = 120) -> Path:
+    """Train a one-epoch tiny model on ``dataset`` under ``base``; returns its run folder."""
+    config = base / "tiny.toml"
+    config.write_text(TINY_CONFIG, encoding="utf-8")
+    out = base / "runs"
+    code = main(["train", "--config", str(config), "--dataset", dataset, "--out", str(out), "--no-progress",
+                 "--option", f"count={count}", "--option", "size=24"])
+    assert code == 0
+    (run,) = list(out.iterdir())
+    return run
+
+
+def validation_images(run: Path) -> tuple[torch.Tensor, torch.Tensor]:
+    """The run's raw validation images (N, 3, H, W) uint8 and their labels."""
+    model = load_run_model(run)
+    _, imageset, _ = prepare(model.config)
+    indices = split_indices(model.config.training, model.config.seed, imageset.labels, "val")
+    return imageset.images[indices], imageset.labels[indices]
+
+
+def hwc(images: torch.Tensor) -> torch.Tensor:
+    """(N, 3, H, W) -> (N, H, W, 3), what exported models take."""
+    return images.permute(0, 2, 3, 1).contiguous()
