@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import math
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
 import numpy as np
 
@@ -132,7 +132,23 @@ def mistakes_section(report: Any, positions: Sequence[int], cams: Any, layer: st
 
 # ---- export parity ----------------------------------------------------------------
 
-PARITY_FIELDS = ("format", "file", "num_images", "max_abs_logit_diff", "decisions_agree", "fraction", "passed", "threshold")
+# (heading, tooltip, how to show a ParityReport.to_dict() record) per column.
+PARITY_COLUMNS: tuple[tuple[str, str, Callable[[dict[str, Any]], str]], ...] = (
+    ("Format", "", lambda r: str(r.get("format", "?"))),
+    ("File", "", lambda r: Path(str(r.get("file", "?"))).name),
+    ("Images checked", "", lambda r: f"{r['num_images']} ({r.get('input_description', '')})" if "num_images" in r else "?"),
+    ("Max |logit difference|", "must be at most the tolerance (1e-4)",
+     lambda r: _parity_value(r["max_abs_logit_diff"]) if "max_abs_logit_diff" in r else "?"),
+    ("Decisions agreeing", "100% needed",
+     lambda r: f"{r['decisions_agreeing']}/{r.get('num_images', '?')}" if "decisions_agreeing" in r else "?"),
+    ("Same as cnnstudio predict", "the run's own prediction path (it resizes in whole grey levels)",
+     lambda r: f"{r['predict_agreeing']}/{r.get('num_images', '?')}" if "predict_agreeing" in r else "?"),
+    ("Threshold", "", lambda r: "none" if r.get("threshold") is None else fmt(r["threshold"], 4)),
+    ("Versions", "", lambda r: ", ".join(v for v in (
+        f"torch {r['torch_version']}" if r.get("torch_version") else "",
+        f"onnxruntime {r['onnxruntime_version']}" if r.get("onnxruntime_version") else "",
+        f"opset {r['opset']}" if r.get("opset") else "") if v)),
+)
 
 
 def read_parity_files(run_dir: Path) -> list[dict[str, Any]]:
@@ -152,28 +168,22 @@ def read_parity_files(run_dir: Path) -> list[dict[str, Any]]:
 
 
 def parity_section(records: Sequence[dict[str, Any]]) -> str:
-    """A table with one row per export, the known fields first, then whatever else the files hold."""
+    """A table with one row per export (as written by ``cnnstudio export``), passed or FAILED first."""
     lead = ("Each export is checked against the PyTorch model on validation images: the largest logit difference "
             "and whether every decision agrees.")
     if not records:
         return section("export", "Export parity", note(NOT_EXPORTED), lead)
-    scalar = lambda v: isinstance(v, (str, int, float, bool)) or v is None  # noqa: E731
-    columns = [f for f in PARITY_FIELDS if any(f in r for r in records)]
-    columns += sorted({k for r in records for k, v in r.items() if k not in columns and not k.startswith("_") and scalar(v)})
-    head = "".join(f"<th>{e(c)}</th>" for c in columns)
+    head = "<th>Result</th>" + "".join(f'<th title="{e(tip)}">{e(title)}</th>' for title, tip, _ in PARITY_COLUMNS)
     rows = []
     for record in records:
-        cells = []
-        for column in columns:
-            value = record.get(column)
-            if column == "passed" and isinstance(value, bool):
-                cells.append(f'<td class="{"pass" if value else "fail"}">{"passed" if value else "FAILED"}</td>')
-            elif scalar(value):
-                klass = ' class="num"' if isinstance(value, (int, float)) and not isinstance(value, bool) else ""
-                cells.append(f"<td{klass}>{e(_parity_value(value))}</td>")
-            else:
-                cells.append(f"<td>{e(json.dumps(value)[:80])}</td>")
-        rows.append(f"<tr>{''.join(cells)}</tr>")
+        if "error" in record:
+            problem = f"{record['_parity_file']}: {record['error']}"
+            rows.append(f'<tr><td class="fail">unreadable</td><td colspan="{len(PARITY_COLUMNS)}">{e(problem)}</td></tr>')
+            continue
+        passed = record.get("passed")
+        verdict = f'<td class="{"pass" if passed else "fail"}">{"passed" if passed else "FAILED"}</td>'
+        cells = "".join(f"<td>{e(show(record))}</td>" for _, _, show in PARITY_COLUMNS)
+        rows.append(f'<tr title="{e(str(record.get("file", "")))}">{verdict}{cells}</tr>')
     body = f'<table class="parity"><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table>'
     return section("export", "Export parity", body, lead)
 

@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from cnnstudio.core.export import write_parity
+from cnnstudio.core.export_parity import ParityReport
 from cnnstudio.core.report import write_report
 from cnnstudio.core.report_html import fmt
 from cnnstudio.core.runs import RunFolder
@@ -139,20 +141,24 @@ def test_parity_json_values_appear_and_missing_export_is_explained(classificatio
     assert "cnnstudio export RUN_DIR --format onnx" in section(parse_page(path), "export").all_text()
     copy = Path(shutil.copytree(run, tmp_path / "run"))
     (copy / "export").mkdir()
-    (copy / "export" / "model.onnx.parity.json").write_text(json.dumps({
-        "format": "onnx", "file": "model.onnx", "num_images": 200, "max_abs_logit_diff": 3.5e-06,
-        "decisions_agree": 200, "fraction": 1.0, "passed": True, "threshold": None, "nested": {"x": 1},
-    }), encoding="utf-8")
+    parity = ParityReport(
+        format="onnx", file=str(copy / "export" / "model.onnx"), num_images=200, max_abs_logit_diff=3.5e-06,
+        max_abs_probability_diff=1e-7, decisions_agreeing=200, decisions_agree_fraction=1.0, passed=True,
+        threshold=None, input_description="all 200 validation images, 32x32", torch_version="2.14.1",
+        onnxruntime_version="1.32.0", opset=20, seconds=1.0, predict_agreeing=199, predict_agree_fraction=0.995,
+    )
+    write_parity(copy / "export" / "model.onnx", parity, {"class_names": ["a", "b"]})
     (copy / "export" / "broken.parity.json").write_text("{not json", encoding="utf-8")
     out = write_report(copy, out=tmp_path / "elsewhere" / "r.html")
     table = section(parse_page(out), "export").find_all("table")[0]
     headers = [th.all_text() for th in table.find_all("th")]
     rows = [[td.all_text() for td in tr.find_all("td")] for tr in table.find_all("tr")[1:]]
-    by_file = {row[headers.index("file")]: dict(zip(headers, row)) for row in rows}
-    onnx = by_file["model.onnx"]
-    assert onnx["format"] == "onnx" and onnx["num_images"] == "200" and onnx["max_abs_logit_diff"] == "3.500e-06"
-    assert onnx["decisions_agree"] == "200" and onnx["passed"] == "passed"
-    assert "unreadable" in by_file["broken"]["error"]
+    onnx = dict(zip(headers, rows[1]))
+    assert onnx["Result"] == "passed" and onnx["Format"] == "onnx" and onnx["File"] == "model.onnx"
+    assert onnx["Images checked"].startswith("200") and onnx["Max |logit difference|"] == "3.500e-06"
+    assert onnx["Decisions agreeing"] == "200/200" and onnx["Same as cnnstudio predict"] == "199/200"
+    assert "onnxruntime 1.32.0" in onnx["Versions"] and onnx["Threshold"] == "none"
+    assert rows[0][0] == "unreadable" and "broken.parity.json" in rows[0][1]
 
 
 def test_folder_that_is_not_a_run_is_an_error_naming_it(tmp_path) -> None:
