@@ -19,7 +19,6 @@ Run: ``.venv/bin/python bench/trainer_throughput.py`` (or ``make bench``).
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import sys
 import tempfile
 import time
@@ -32,7 +31,7 @@ import torch.nn.functional as F
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout without installing
 
 from cnnstudio.core.config import RunConfig, replace_nested  # noqa: E402
-from cnnstudio.core.events import BatchEnded, EpochEnded, RunStarted  # noqa: E402
+from cnnstudio.core.events import EpochEnded, RunStarted  # noqa: E402
 from cnnstudio.core.heads import build_classification_head  # noqa: E402
 from cnnstudio.core.model import build_model  # noqa: E402
 from cnnstudio.core.presets import apply_preset  # noqa: E402

@@ -7,7 +7,7 @@ import torch
 
 from cnnstudio.errors import DatasetError
 from cnnstudio.plugins import get_plugin_manager
-from imports_helpers import YOLO_IMAGES, make_yolo, save, text_named_png, truncated_png
+from imports_helpers import make_yolo, save, text_named_png, truncated_png
 
 
 def open_spec(root):
