@@ -46,6 +46,17 @@ def parse_option(text: str) -> tuple[str, Any]:
     return key.strip(), value
 
 
+def options_for(dataset: str, options: dict[str, Any]) -> dict[str, Any]:
+    """The config file's dataset options that ``dataset`` also has (count, size, seed... usually all of them)."""
+    from cnnstudio.plugins import get_plugin_manager
+
+    try:
+        known = {option.name for option in get_plugin_manager().dataset(dataset).options}
+    except CNNStudioError:
+        return {}  # an unknown dataset: training reports it with the list of ids
+    return {name: value for name, value in options.items() if name in known}
+
+
 def build_train_config(args: argparse.Namespace) -> Any:
     """The run config: --config (or the defaults = `recommended`), then --preset, then the flags."""
     from cnnstudio.core.config import RunConfig, replace_nested
@@ -60,7 +71,7 @@ def build_train_config(args: argparse.Namespace) -> Any:
         if os.sep in dataset or "/" in dataset or Path(dataset).exists():
             dataset = str(Path(dataset).expanduser().resolve())  # runs must find it again from anywhere
         if dataset != config.dataset.id:
-            changes["dataset.options"] = {}  # another dataset's options would not apply
+            changes["dataset.options"] = options_for(dataset, config.dataset.options)
         changes["dataset.id"] = dataset
     if args.option:
         options = dict(changes.get("dataset.options", config.dataset.options))

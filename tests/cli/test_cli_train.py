@@ -155,3 +155,17 @@ def test_train_on_a_folder_with_broken_files_lists_them_and_still_trains(tmp_pat
     run_dir = next((tmp_path / "runs").iterdir())
     skipped = RunFolder(run_dir).read_info()["skipped_files"]
     assert sorted(Path(entry["path"]).name for entry in skipped) == ["empty.png", "notes.jpg"]
+
+
+def test_dataset_flag_keeps_the_config_files_options_that_the_new_dataset_has(tmp_path):
+    from cnnstudio.cli import build_parser, build_train_config
+
+    config = tmp_path / "mine.toml"
+    config.write_text('[dataset]\nid = "retail.products"\noptions = { count = 160, size = 32, classes = 3 }\n',
+                      encoding="utf-8")
+    args = build_parser().parse_args(["train", "--config", str(config), "--dataset", "manufacturing.surfaces"])
+    built = build_train_config(args)
+    # count and size mean the same for every generated dataset; 'classes' is retail's own.
+    assert built.dataset.id == "manufacturing.surfaces" and built.dataset.options == {"count": 160, "size": 32}
+    args = build_parser().parse_args(["train", "--config", str(config), "--dataset", "no.such.dataset"])
+    assert build_train_config(args).dataset.options == {}
