@@ -15,28 +15,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from tiny_runs import tiny_config_toml
 
 REPO = Path(__file__).resolve().parents[2]
 
-TINY_CONFIG = """\
-seed = 3
-device = "cpu"
-threads = 1
-
-[dataset]
-id = "retail.products"
-options = { count = 200, size = 16 }
-
-[model]
-input_size = 16
-conv_layers = [ { out_channels = 8, pool = true }, { out_channels = 16, pool = true } ]
-
-[training]
-epochs = 1
-batch_size = 32
-val_fraction = 0.2
-test_fraction = 0.2
-"""
+TINY_CONFIG = tiny_config_toml("retail.products", seed=3, count=200, size=16, batch_size=32, test_fraction=0.2,
+                               extra_toml="val_fraction = 0.2\n")
 
 
 def cli_env(base: Path) -> dict[str, str]:

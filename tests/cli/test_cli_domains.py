@@ -9,30 +9,15 @@ import pytest
 from PIL import Image
 
 from cnnstudio.cli import main
+from tiny_runs import tiny_config_toml, train_tiny_run
 
-DOMAIN_CONFIG = """\
-seed = 1
-device = "cpu"
-threads = 1
-
-[dataset]
-options = { count = 120, size = 32 }
-
-[model]
-input_size = 32
-conv_layers = [ { out_channels = 8, pool = true }, { out_channels = 16, pool = true } ]
-
-[training]
-epochs = 1
-batch_size = 16
-test_fraction = 0.1
-"""
+DOMAIN_SETTINGS = {"seed": 1, "count": 120, "size": 32}  # 120 images of 32 px, one epoch
 DEFAULT_HEADS = {"manufacturing.surfaces": "heatmap", "documents.forgery": "heatmap", "marketing.logos": "box"}
 
 
 def train(tmp_path: Path, capsys: pytest.CaptureFixture, dataset: str, *extra: str) -> tuple[int, dict, str]:
     config = tmp_path / "domain.toml"
-    config.write_text(DOMAIN_CONFIG, encoding="utf-8")
+    config.write_text(tiny_config_toml(dataset, **DOMAIN_SETTINGS), encoding="utf-8")
     code = main(["train", "--config", str(config), "--dataset", dataset, "--out", str(tmp_path / "runs"),
                  "--json", "--no-progress", *extra])
     out, err = capsys.readouterr()
@@ -43,15 +28,8 @@ def train(tmp_path: Path, capsys: pytest.CaptureFixture, dataset: str, *extra: s
 @pytest.fixture(scope="module")
 def domain_runs(tmp_path_factory) -> dict[str, Path]:
     """One tiny run per domain with its default head, trained once for the module."""
-    runs = {}
     base = tmp_path_factory.mktemp("domains")
-    config = base / "domain.toml"
-    config.write_text(DOMAIN_CONFIG, encoding="utf-8")
-    for dataset in DEFAULT_HEADS:
-        out = base / dataset
-        assert main(["train", "--config", str(config), "--dataset", dataset, "--out", str(out), "--no-progress"]) == 0
-        (runs[dataset],) = list(out.iterdir())
-    return runs
+    return {dataset: train_tiny_run(base, dataset, out=base / dataset, **DOMAIN_SETTINGS) for dataset in DEFAULT_HEADS}
 
 
 def a_png(tmp_path: Path, name: str = "part.png", size: tuple[int, int] = (48, 40)) -> Path:

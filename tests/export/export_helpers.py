@@ -6,37 +6,18 @@ from pathlib import Path
 
 import torch
 
-from cnnstudio.cli import main
 from cnnstudio.core.evaluation import split_indices
 from cnnstudio.runner import load_run_model, prepare
-
-# Dataset images are 24x24 and the model's input is 16x16, so every export is checked
-# through its own resize, not only at the input size.
-TINY_CONFIG = """\
-seed = 3
-device = "cpu"
-threads = 1
-
-[model]
-input_size = 16
-conv_layers = [ { out_channels = 8, pool = true }, { out_channels = 16, pool = true } ]
-
-[training]
-epochs = 1
-batch_size = 16
-"""
+from tiny_runs import train_tiny_run
 
 
 def train_tiny(base: Path, dataset: str, count: int = 120) -> Path:
-    """Train a one-epoch tiny model on ``dataset`` under ``base``; returns its run folder."""
-    config = base / "tiny.toml"
-    config.write_text(TINY_CONFIG, encoding="utf-8")
-    out = base / "runs"
-    code = main(["train", "--config", str(config), "--dataset", dataset, "--out", str(out), "--no-progress",
-                 "--option", f"count={count}", "--option", "size=24"])
-    assert code == 0
-    (run,) = list(out.iterdir())
-    return run
+    """Train a one-epoch tiny model on ``dataset`` under ``base``; returns its run folder.
+
+    Dataset images are 24x24 and the model's input is 16x16, so every export is checked
+    through its own resize, not only at the input size.
+    """
+    return train_tiny_run(base, dataset, seed=3, count=count, size=24, input_size=16)
 
 
 def validation_images(run: Path) -> tuple[torch.Tensor, torch.Tensor]:

@@ -6,37 +6,13 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt
 
-from cnnstudio.cli import main
-
-TINY_CONFIG = """\
-seed = 5
-device = "cpu"
-threads = 1
-
-[dataset]
-id = "retail.products"
-options = {{ count = 120, size = 16 }}
-
-[model]
-input_size = 16
-pooling = "{pooling}"
-conv_layers = [ {{ out_channels = 8, pool = true }}, {{ out_channels = 16, pool = true }} ]
-
-[training]
-epochs = {epochs}
-batch_size = 16
-test_fraction = 0.1
-"""
+from tiny_runs import train_tiny_run
 
 
 def train_tiny(root: Path, name: str, pooling: str = "max", epochs: int = 2) -> Path:
     """Train a tiny retail.products run into ``root`` (the runs root) and return its folder."""
-    config = root.parent / f"{name}.toml"
-    config.write_text(TINY_CONFIG.format(pooling=pooling, epochs=epochs), encoding="utf-8")
-    before = set(root.iterdir()) if root.exists() else set()
-    assert main(["train", "--config", str(config), "--out", str(root), "--no-progress"]) == 0
-    (run,) = set(root.iterdir()) - before
-    return run
+    return train_tiny_run(root.parent, "retail.products", config_name=name, out=root,
+                          seed=5, pooling=pooling, epochs=epochs)
 
 
 def click_row(qtbot, table, row: int, modifier=Qt.KeyboardModifier.NoModifier) -> None:

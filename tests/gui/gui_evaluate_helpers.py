@@ -6,37 +6,13 @@ from pathlib import Path
 
 from PySide6.QtCore import QPoint, Qt
 
-# 120 product photos of 16 px, two classes, a 2-conv model (8 and 16 filters), one epoch, one thread.
-TINY_TOML = """\
-seed = 3
-device = "cpu"
-threads = 1
-
-[dataset]
-options = { count = 120, size = 16, classes = "2" }
-
-[model]
-input_size = 16
-conv_layers = [ { out_channels = 8, pool = true }, { out_channels = 16, pool = true } ]
-
-[training]
-epochs = 1
-batch_size = 16
-test_fraction = 0.2
-"""
+import tiny_runs
 
 
 def train_tiny_run(base: Path, dataset: str = "retail.products") -> Path:
-    """Train the tiny config with the CLI into ``base``/runs; the run folder."""
-    from cnnstudio.cli import main
-
-    config = base / "tiny.toml"
-    config.write_text(TINY_TOML, encoding="utf-8")
-    out = base / "runs"
-    code = main(["train", "--config", str(config), "--dataset", dataset, "--out", str(out), "--no-progress"])
-    assert code == 0
-    (run,) = list(out.iterdir())
-    return run
+    """120 images of 16 px (two product classes), a 2-conv model, one epoch, trained with the CLI into ``base``/runs."""
+    options = {"classes": "2"} if dataset == "retail.products" else None  # the other datasets have no `classes`
+    return tiny_runs.train_tiny_run(base, dataset, seed=3, options=options, test_fraction=0.2)
 
 
 def wait_for_evaluation(qtbot, view, split: str = "val", timeout: int = 60_000) -> None:

@@ -1,4 +1,4 @@
-"""Helpers for the GUI-INSPECT tests: tiny trained runs, trained once per test module, in-process."""
+"""Helpers for the GUI-INSPECT tests: tiny runs trained once per test module (in-process), shown views, predictions."""
 
 from __future__ import annotations
 
@@ -39,3 +39,19 @@ def write_png(path: Path, size: tuple[int, int] = (40, 24), seed: int = 0) -> Pa
     pixels = np.random.default_rng(seed).integers(0, 256, (size[1], size[0], 3), dtype=np.uint8)
     Image.fromarray(pixels).save(path)
     return path
+
+
+def shown_view(qtbot, view_class, controller, size: tuple[int, int]):
+    """A ``view_class(controller)`` widget, shown at ``size`` (width, height) and closed with the test."""
+    widget = view_class(controller)
+    qtbot.addWidget(widget)
+    widget.resize(*size)
+    widget.show()
+    return widget
+
+
+def predict(qtbot, view, path: Path) -> dict:
+    """The entry a PredictView emits once it has predicted the file at ``path``."""
+    with qtbot.waitSignal(view.predicted, timeout=30_000) as blocker:
+        view.predict_file(path)
+    return blocker.args[0]

@@ -13,7 +13,7 @@ from cnnstudio.gui.explain_controls import GRADCAM, HEAD, NONE
 from cnnstudio.gui.images import overlay_heatmap
 from cnnstudio.gui.predict_view import PredictView
 from cnnstudio.runner import load_run_model
-from gui_inspect_helpers import train_tiny, write_png
+from gui_inspect_helpers import predict, shown_view, train_tiny, write_png
 
 
 @pytest.fixture(scope="module")
@@ -23,17 +23,7 @@ def run(tmp_path_factory):
 
 @pytest.fixture
 def view(qtbot, controller):
-    widget = PredictView(controller)
-    qtbot.addWidget(widget)
-    widget.resize(900, 420)
-    widget.show()
-    return widget
-
-
-def predict(qtbot, view, path):
-    with qtbot.waitSignal(view.predicted, timeout=30_000) as blocker:
-        view.predict_file(path)
-    return blocker.args[0]
+    return shown_view(qtbot, PredictView, controller, (900, 420))
 
 
 def explain(qtbot, view, **choice):

@@ -8,7 +8,7 @@ from PySide6.QtCore import Qt
 
 from cnnstudio.core.events import Snapshot
 from cnnstudio.gui.filters_view import FiltersView
-from gui_inspect_helpers import train_tiny
+from gui_inspect_helpers import shown_view, train_tiny
 
 
 @pytest.fixture(scope="module")
@@ -18,11 +18,7 @@ def retail_run(tmp_path_factory):
 
 @pytest.fixture
 def view(qtbot, controller):
-    widget = FiltersView(controller)
-    qtbot.addWidget(widget)
-    widget.resize(1000, 600)
-    widget.show()
-    return widget
+    return shown_view(qtbot, FiltersView, controller, (1000, 600))
 
 
 def load_dataset(qtbot, controller):

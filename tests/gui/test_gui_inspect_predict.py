@@ -9,7 +9,7 @@ from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QApplication
 
 from cnnstudio.gui.predict_view import NO_RUN, PredictView
-from gui_inspect_helpers import train_tiny, write_png
+from gui_inspect_helpers import predict, shown_view, train_tiny, write_png
 
 
 @pytest.fixture(scope="module")
@@ -20,17 +20,7 @@ def runs(tmp_path_factory):
 
 @pytest.fixture
 def view(qtbot, controller):
-    widget = PredictView(controller)
-    qtbot.addWidget(widget)
-    widget.resize(900, 520)
-    widget.show()
-    return widget
-
-
-def predict(qtbot, view, path):
-    with qtbot.waitSignal(view.predicted, timeout=30_000) as blocker:
-        view.predict_file(path)
-    return blocker.args[0]
+    return shown_view(qtbot, PredictView, controller, (900, 520))
 
 
 def test_probability_bars_sum_to_100_and_name_the_class(qtbot, controller, view, runs, tmp_path):

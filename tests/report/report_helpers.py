@@ -9,37 +9,12 @@ from pathlib import Path
 
 from PIL import Image
 
-from cnnstudio.cli import main
-
-TINY_CONFIG = """\
-seed = 3
-device = "cpu"
-threads = 1
-
-[dataset]
-id = "{dataset}"
-options = {{ count = 120, size = 32 }}
-
-[model]
-input_size = 32
-conv_layers = [ {{ out_channels = 8, pool = true }}, {{ out_channels = 16, pool = true }} ]
-
-[training]
-epochs = 2
-batch_size = 16
-test_fraction = 0.1
-"""
+import tiny_runs
 
 
 def train_tiny_run(base: Path, dataset: str) -> Path:
     """Train a 2-epoch run of ``dataset`` (120 images of 32 px) with the CLI; return its folder."""
-    base.mkdir(parents=True, exist_ok=True)
-    config = base / "tiny.toml"
-    config.write_text(TINY_CONFIG.format(dataset=dataset), encoding="utf-8")
-    out = base / "runs"
-    assert main(["train", "--config", str(config), "--out", str(out), "--no-progress"]) == 0
-    (run,) = list(out.iterdir())
-    return run
+    return tiny_runs.train_tiny_run(base, dataset, seed=3, count=120, size=32, epochs=2)
 
 
 class Node:

@@ -12,35 +12,13 @@ from cnnstudio.cli import main
 from cnnstudio.core.config import RunConfig
 from cnnstudio.core.runs import RunFolder
 from cnnstudio.errors import ConfigError
-
-TINY_CONFIG = """\
-seed = 1
-device = "cpu"
-threads = 1
-
-[dataset]
-options = { count = 120, size = 16 }
-
-[model]
-input_size = 16
-conv_layers = [ { out_channels = 4, pool = true }, { out_channels = 8, pool = true } ]
-
-[training]
-epochs = 2
-batch_size = 32
-"""
+from tiny_runs import train_tiny_run
 
 
 def train(base: Path, *flags: str) -> Path:
-    """A tiny manufacturing.surfaces run trained through the CLI; its run folder."""
-    base.mkdir(parents=True, exist_ok=True)
-    config = base / "tiny.toml"
-    config.write_text(TINY_CONFIG, encoding="utf-8")
-    out = base / "runs"
-    assert main(["train", "--config", str(config), "--dataset", "manufacturing.surfaces", "--out", str(out),
-                 "--no-progress", *flags]) == 0
-    (run,) = list(out.iterdir())
-    return run
+    """A tiny manufacturing.surfaces run (120 images of 16 px, 2 epochs) trained through the CLI; its run folder."""
+    return train_tiny_run(base, "manufacturing.surfaces", seed=1, conv_filters=(4, 8), epochs=2, batch_size=32,
+                          cli_args=flags)
 
 
 @pytest.fixture(scope="module")

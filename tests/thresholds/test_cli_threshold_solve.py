@@ -9,49 +9,14 @@ import pytest
 
 from cnnstudio.cli import main
 from cnnstudio.cli_threshold import validation_scores
-from cnnstudio.core.evaluation import split_indices
 from cnnstudio.core.threshold import run_threshold
 from cnnstudio.core.threshold_curves import confusion_at
-from cnnstudio.runner import load_run_model, prepare
-
-TINY_CONFIG = """\
-seed = 1
-device = "cpu"
-threads = 1
-
-[dataset]
-options = { count = 160, size = 32 }
-
-[model]
-input_size = 32
-conv_layers = [ { out_channels = 8, pool = true }, { out_channels = 16, pool = true } ]
-
-[training]
-epochs = 1
-batch_size = 16
-test_fraction = 0.1
-"""
+from tiny_runs import train_tiny_run, validation_predictions
 
 
 @pytest.fixture(scope="module")
 def surfaces_run(tmp_path_factory) -> Path:
-    base = tmp_path_factory.mktemp("threshold_solve")
-    config = base / "tiny.toml"
-    config.write_text(TINY_CONFIG, encoding="utf-8")
-    out = base / "runs"
-    assert main(["train", "--config", str(config), "--dataset", "manufacturing.surfaces", "--out", str(out),
-                 "--no-progress"]) == 0
-    (run,) = list(out.iterdir())
-    return run
-
-
-def validation_predictions(run: Path) -> tuple[list[dict], np.ndarray]:
-    """What `predict` decides for each validation image, and whether each is truly not class 0."""
-    model = load_run_model(run)
-    _, imageset, _ = prepare(model.config)
-    indices = split_indices(model.config.training, model.config.seed, imageset.labels, "val")
-    subset = imageset.subset(indices)
-    return model.predict_images(subset.images), subset.labels.numpy() != 0
+    return train_tiny_run(tmp_path_factory.mktemp("threshold_solve"), "manufacturing.surfaces", seed=1, count=160, size=32)
 
 
 def test_recall_target_is_saved_and_predict_applies_it_on_every_validation_image(surfaces_run, capsys) -> None:
