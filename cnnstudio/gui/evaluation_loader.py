@@ -26,7 +26,8 @@ from cnnstudio.gui.run_model_cache import emit_safely, in_background
 
 log = logging.getLogger(__name__)
 
-EVALUATION_SPLITS = ("val", "test")
+# A report holds its images (a 10,000-image split at 64 px is ~120 MB): keep the newest few.
+MAX_REPORTS = 4
 
 
 class EvaluationLoader(QObject):
@@ -51,8 +52,9 @@ class EvaluationLoader(QObject):
 
     def forget(self, run_dir: str) -> None:
         """Drop a run's reports (after changing its threshold, for example)."""
-        for key in [key for key in self._reports if key[0] == str(run_dir)]:
-            del self._reports[key]
+        with self._lock:
+            for key in [key for key in self._reports if key[0] == str(run_dir)]:
+                del self._reports[key]
 
     def request(self, run_dir: str, split: str = "val") -> None:
         """Answer with ``ready`` for this run and split: from the cache (soon) or after evaluating on a worker."""
@@ -75,7 +77,11 @@ class EvaluationLoader(QObject):
 
             stamp = _weights_stamp(run_dir)
             report = evaluate_run(Path(run_dir), split=split, manager=manager)
-            self._reports[(run_dir, split)] = (stamp, report)
+            with self._lock:
+                self._reports.pop((run_dir, split), None)
+                self._reports[(run_dir, split)] = (stamp, report)  # dicts keep insertion order: oldest first
+                while len(self._reports) > MAX_REPORTS:
+                    del self._reports[next(iter(self._reports))]
         except CNNStudioError as problem:
             error = str(problem)
         except Exception as problem:  # a plugin's bug or a damaged run: say it, keep the window
