@@ -25,6 +25,7 @@ def main() -> int:
     app = QApplication(sys.argv)
     from cnnstudio.core.config import DatasetConfig, RunConfig, TrainingConfig
     from cnnstudio.core.events import RunFinished
+    from cnnstudio.core.presets import apply_preset
     from cnnstudio.gui.controller import StudioController
     from cnnstudio.gui.main_window import MainWindow
     from cnnstudio.runner import train_run
@@ -58,6 +59,13 @@ def main() -> int:
                                      training=TrainingConfig(epochs=6)), runs_root=runs).run_dir
     logo_run = train_run(RunConfig(dataset=DatasetConfig("marketing.logos", {"count": 1200}),
                                    training=TrainingConfig(epochs=6)), runs_root=runs).run_dir
+    forgery_run = train_run(RunConfig(dataset=DatasetConfig("documents.forgery", {"count": 1000}),
+                                      training=TrainingConfig(epochs=6)), runs_root=runs).run_dir
+    print("training the lesson's max vs average pooling pair for the comparison...", flush=True)
+    compared = [
+        train_run(apply_preset(RunConfig(training=TrainingConfig(epochs=4)), preset), runs_root=runs).run_dir
+        for preset in ("seed", "seed-avgpool")
+    ]
 
     controller = StudioController(runs_root=runs)
     window = MainWindow(controller, QSettings(str(work / "settings.ini"), QSettings.Format.IniFormat))
@@ -93,6 +101,7 @@ def main() -> int:
     window.train_view.start()
     wait(lambda: bool(finished), timeout=600)
     shot(window, "train")
+    retail_run = window.train_view.run_dir
 
     # Filters and feature maps of that run.
     window.tabs.setCurrentWidget(window.filters_view)
@@ -112,10 +121,60 @@ def main() -> int:
         wait(lambda: bool(results), timeout=60)
         shot(window, name)
 
+    # Try an image, explained: Grad-CAM of the decided class on the defect.
+    controller.run_opened.emit(str(defect_run))
+    results.clear()
+    predict.predict_file(str(work / "try_defect.png"))
+    wait(lambda: bool(results), timeout=60)
+    explained: list[bool] = []
+    predict.explained.connect(lambda: explained.append(True))
+    predict.explain.mode_box.setCurrentText("Grad-CAM")
+    wait(lambda: bool(explained), timeout=60)
+    shot(window, "try_gradcam")
+
+    # Threshold studio on a forgery run (its classes overlap a little), a recall target solved (not saved).
+    controller.run_opened.emit(str(forgery_run))
+    window.tabs.setCurrentWidget(window.threshold_view)
+    wait(lambda: window.threshold_view.scores is not None, timeout=120)
+    window.threshold_view.solve_recall()
+    shot(window, "threshold")
+
+    # Evaluate the retail run trained above: its worst cell, with Grad-CAM.
+    controller.run_opened.emit(retail_run)
+    window.tabs.setCurrentWidget(window.evaluation_view)
+    gallery = window.evaluation_view.gallery
+    wait(lambda: window.evaluation_view.report is not None and gallery.report is not None, timeout=120)
+    gallery.overlay_box.setCurrentText("Grad-CAM")
+    wait(lambda: all(p in gallery.maps for p in gallery.positions), timeout=120)
+    shot(window, "evaluate")
+
     window.tabs.setCurrentWidget(window.runs_view)
     window.runs_view.refresh()
     settle(2.0)
     shot(window, "runs")
+    # Select the max and average pooling runs as Ctrl+click would, then Compare.
+    runs_view = window.runs_view
+    selection = runs_view.table.selectionModel()
+    wanted = {str(Path(run)) for run in compared}
+    for row, values in enumerate(runs_view.rows):
+        if str(Path(values["path"])) in wanted:
+            selection.select(runs_view.table.model().index(row, 0),
+                             selection.SelectionFlag.Select | selection.SelectionFlag.Rows)
+    runs_view.compare_button.click()
+    settle(3.0)
+    shot(window, "compare")
+
+    from cnnstudio.gui.export_dialog import ExportDialog
+
+    exports: list[bool] = []
+    export = ExportDialog(controller, defect_run, window)
+    export.resize(760, 640)
+    export.finished_export.connect(lambda passed, _data: exports.append(passed))
+    export.show()
+    export.start_export()
+    wait(lambda: bool(exports), timeout=300)
+    shot(export, "export")
+    export.close()
 
     from cnnstudio.gui.plugins_dialog import PluginsDialog
 

@@ -107,6 +107,10 @@ class ScorePlots(QWidget):
             f"&#9632; {positive_name} ({int(np.sum(histogram.positives))})</span>"
         )
         self.histogram_plot.setLabel("bottom", f"score = 1 - p({negative_name}); flagged as {positive_name} right of the line")
+        caught, false_alarms = f"recall ({positive_name} caught)", f"false-positive rate ({negative_name} flagged)"
+        self.roc_plot.setLabel("bottom", false_alarms)
+        self.roc_plot.setLabel("left", caught)
+        self.pr_plot.setLabel("bottom", caught)
         self.roc_item.setData(curves.fpr, curves.tpr)
         self.roc_plot.setTitle(f"ROC curve, AUC {_figure(curves.roc_auc)}")
         # Start the PR curve at recall 0 with the precision of the first (highest) threshold.

@@ -60,6 +60,7 @@ class ConfusionPanel(QGroupBox):
 
         form = QFormLayout()
         self.figures: dict[str, QLabel] = {}
+        self.captions: dict[str, QLabel] = {}
         for key, title, tip in (("recall", "Recall (defects caught)", RECALL_TIP),
                                 ("fpr", "False-positive rate", FPR_TIP),
                                 ("precision", "Precision", PRECISION_TIP),
@@ -70,6 +71,7 @@ class ConfusionPanel(QGroupBox):
             caption.setToolTip(tip)
             form.addRow(caption, value)
             self.figures[key] = value
+            self.captions[key] = caption
 
         layout = QHBoxLayout(self)
         layout.addLayout(grid)
@@ -86,6 +88,7 @@ class ConfusionPanel(QGroupBox):
         for name, cell in self.cells.items():
             cell.setToolTip(CELL_TIPS[name].format(neg=negative, pos=positive))
         self._names = (negative, positive)
+        self.captions["recall"].setText(f"Recall ({positive} caught)")
 
     def show_counts(self, counts: Any) -> None:
         """Show a Confusion's cells and rates."""
