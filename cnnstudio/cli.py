@@ -1,5 +1,5 @@
-"""The ``cnnstudio`` command line: train, evaluate, predict, threshold, resume, summary, plugins, datasets, gui,
-export, report, compare.
+"""The ``cnnstudio`` command line: train, resume, summary, plugins, datasets, gui; evaluate, predict and
+threshold (cli_use_run), export, report and compare (their own modules).
 
 Exit codes: 0 success; 1 training failed (loss became NaN, ...) or some
 images could not be predicted; 2 a usage, config, dataset or run-folder error
@@ -24,9 +24,9 @@ from typing import Any, Callable, Sequence
 
 from cnnstudio import __version__
 from cnnstudio.cli_format import (
-    TrainingPrinter, finished_summary, format_datasets, format_evaluation, format_prediction,
-    format_finished, format_plugins, json_line,
+    TrainingPrinter, finished_summary, format_datasets, format_finished, format_plugins, json_line,
 )
+from cnnstudio.cli_use_run import add_run_commands, existing_run_dir
 from cnnstudio.errors import CNNStudioError, ConfigError, TrainingError
 
 EXIT_OK, EXIT_FAILED, EXIT_ERROR, EXIT_INTERNAL, EXIT_ABORTED = 0, 1, 2, 3, 130
@@ -146,74 +146,8 @@ def cmd_train(args: argparse.Namespace) -> int:
 def cmd_resume(args: argparse.Namespace) -> int:
     from cnnstudio.runner import resume_run
 
-    run_dir = _existing_run_dir(args.run_dir)
+    run_dir = existing_run_dir(args.run_dir)
     return _run_training(args, lambda **kw: resume_run(run_dir, epochs=args.epochs, **kw))
-
-
-def _existing_run_dir(text: str) -> Path:
-    from cnnstudio.errors import RunError
-
-    path = Path(text).expanduser()
-    if not path.is_dir():
-        raise RunError(f"{path}: run folder not found")
-    return path
-
-
-# ---- using a trained run ----------------------------------------------------
-
-def cmd_evaluate(args: argparse.Namespace) -> int:
-    from cnnstudio.runner import evaluate_run
-
-    kwargs: dict[str, Any] = {"split": args.split}
-    if args.dataset:
-        kwargs["dataset"] = args.dataset
-    report = evaluate_run(_existing_run_dir(args.run_dir), **kwargs)
-    data = report.to_dict()
-    data.setdefault("run_dir", str(args.run_dir))
-    if args.json:
-        print(json_line(data))
-    else:
-        print(format_evaluation(data))
-    return EXIT_OK
-
-
-def cmd_predict(args: argparse.Namespace) -> int:
-    from cnnstudio.runner import load_run_model
-
-    model = load_run_model(_existing_run_dir(args.run_dir))
-    if args.threshold is not None:
-        from cnnstudio.core.threshold import validate_threshold
-
-        if model.threshold is None:
-            raise ConfigError(f"--threshold: head '{model.head_id}' of {args.run_dir} has no decision threshold")
-        model.model.head.set_threshold(validate_threshold(args.threshold))
-    entries = model.predict_files(args.images)  # unreadable files come back with an "error"
-    failed = 0
-    for entry in entries:
-        if "error" in entry:
-            failed += 1
-            print(f"cnnstudio: error: {entry['error']}", file=sys.stderr)
-        elif not args.json:
-            print(format_prediction(entry))
-    if args.json:
-        print(json_line({"run_dir": str(args.run_dir), "predictions": entries, "failed": failed}))
-    return EXIT_FAILED if failed else EXIT_OK
-
-
-def cmd_threshold(args: argparse.Namespace) -> int:
-    from cnnstudio.core.threshold import run_threshold, set_run_threshold
-
-    run_dir = _existing_run_dir(args.run_dir)
-    if args.recall is not None or args.fpr is not None:
-        from cnnstudio.cli_threshold import solve_command
-
-        return solve_command(run_dir, args.value, args.recall, args.fpr)
-    if args.value is None:
-        value = run_threshold(run_dir)
-        print(f"{run_dir}: " + ("no decision threshold (the highest probability decides)" if value is None else f"threshold {value:.4f}"))
-    else:
-        print(f"{run_dir}: threshold set to {set_run_threshold(run_dir, args.value):.4f}")
-    return EXIT_OK
 
 
 # ---- looking around ---------------------------------------------------------
@@ -318,27 +252,7 @@ def build_parser() -> argparse.ArgumentParser:
     training_flags(resume)
     resume.set_defaults(handler=cmd_resume)
 
-    evaluate = commands.add_parser("evaluate", help="accuracy, confusion matrix and per-class scores of a run")
-    evaluate.add_argument("run_dir", metavar="RUN_DIR")
-    evaluate.add_argument("--dataset", metavar="ID_OR_FOLDER", help="evaluate on another dataset (default: the run's)")
-    evaluate.add_argument("--split", choices=("test", "val", "all"), default="test")
-    json_flag(evaluate, "the report")
-    evaluate.set_defaults(handler=cmd_evaluate)
-
-    predict = commands.add_parser("predict", help="classify image files with a trained run")
-    predict.add_argument("run_dir", metavar="RUN_DIR")
-    predict.add_argument("images", metavar="IMAGE", nargs="+")
-    predict.add_argument("--threshold", type=float, metavar="T", help="decision threshold for this call (default: the run's saved one)")
-    json_flag(predict, "the predictions")
-    predict.set_defaults(handler=cmd_predict)
-
-    threshold = commands.add_parser("threshold", help="show or set a run's saved decision threshold")
-    threshold.add_argument("run_dir", metavar="RUN_DIR")
-    threshold.add_argument("value", metavar="T", type=float, nargs="?", help="new threshold, between 0 and 1")
-    solve = threshold.add_mutually_exclusive_group()
-    solve.add_argument("--recall", type=float, metavar="X", help="highest threshold with validation recall at least X")
-    solve.add_argument("--fpr", type=float, metavar="Y", help="lowest threshold with validation false-positive rate at most Y")
-    threshold.set_defaults(handler=cmd_threshold)
+    add_run_commands(commands, json_flag)
 
     summary = commands.add_parser("summary", help="layer table of a model, with advice")
     source = summary.add_mutually_exclusive_group()
