@@ -163,13 +163,19 @@ def cmd_summary(args: argparse.Namespace) -> int:
     num_classes = args.classes
     if num_classes < 2:
         raise ConfigError(f"--classes must be at least 2 (a classifier tells classes apart), got {num_classes}")
-    summary = summarize(config.model, num_classes)
-    print(f"Model {config.model.preset!r} for {num_classes} classes, {config.model.input_size}x{config.model.input_size} input")
+    head_id = args.head or config.head.id or "classification"
+    from cnnstudio.plugins import get_plugin_manager
+
+    head_spec = get_plugin_manager().head(head_id)
+    summary = summarize(config.model, num_classes, config.head.options, head_build=head_spec.build)
+    print(f"Model {config.model.preset!r} with the {head_id} head for {num_classes} classes, "
+          f"{config.model.input_size}x{config.model.input_size} input")
     print(summary.format_table())
     from cnnstudio.core.advice import advise
 
     shown = {problem.message for problem in summary.problems}  # format_table lists them already
-    advice = [item for item in advise(config, num_classes=num_classes) if item.message not in shown]
+    advice = [item for item in advise(config, num_classes=num_classes, head_build=head_spec.build)
+              if item.message not in shown]
     if advice:
         print("\nAdvice:")
         for item in advice:
@@ -259,6 +265,7 @@ def build_parser() -> argparse.ArgumentParser:
     source.add_argument("--preset", metavar="NAME")
     source.add_argument("--config", metavar="FILE")
     summary.add_argument("--classes", type=int, default=2, help="number of classes (default 2)")
+    summary.add_argument("--head", metavar="ID", help="the head whose layers end the table (default: the config's, else classification)")
     summary.set_defaults(handler=cmd_summary)
 
     plugins = commands.add_parser("plugins", help="installed plugins, what they add, and failures")

@@ -42,11 +42,17 @@ def advise(
     config: RunConfig | ModelConfig,
     num_train_images: int | None = None,
     num_classes: int = 2,
+    head_build: Any = None,
 ) -> list[ModelAdvice]:
-    """Errors first, then warnings, then information, each naming the config field to change."""
+    """Errors first, then warnings, then information, each naming the config field to change.
+
+    ``head_build`` (a HeadSpec's) is the head the model trains with; without
+    it the classification head is assumed.
+    """
     run = config if isinstance(config, RunConfig) else None
     model = config.model if isinstance(config, RunConfig) else config
-    summary = summarize(model, num_classes)
+    head_options = run.head.options if run is not None else None
+    summary = summarize(model, num_classes, head_options, head_build=head_build)
     advice: list[ModelAdvice] = list(summary.problems)
 
     if not model.normalize_inputs:
@@ -71,7 +77,8 @@ def advise(
 
     head_share = summary.head_params / total if total else 0.0
     global_pool = model.global_pool
-    if global_pool == "none" and summary.flatten_size > 0 and (
+    # Only the classification head flattens the map; plugin heads read it their own way.
+    if summary.classifier_head and global_pool == "none" and summary.flatten_size > 0 and (
         head_share > HEAD_SHARE_WARNING or summary.flatten_size > FLATTEN_SIZE_WARNING
     ):
         c, h, w = summary.feature_shape

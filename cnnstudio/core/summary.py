@@ -15,6 +15,7 @@ from typing import Any
 from torch import nn
 
 from cnnstudio.core.config import ModelConfig
+from cnnstudio.core.heads import ClassificationHead
 from cnnstudio.core.model import layer_shapes
 from cnnstudio.errors import ConfigError
 
@@ -60,8 +61,13 @@ class ModelSummary:
         return sum(row.params for row in self.rows)
 
     @property
+    def classifier_head(self) -> bool:
+        """True when the head is the classification head (pool or flatten, then ``fc``), not a plugin head."""
+        return not any(row.name.startswith("head.") for row in self.rows)
+
+    @property
     def head_params(self) -> int:
-        return sum(row.params for row in self.rows if row.name == "fc")
+        return sum(row.params for row in self.rows if row.name == "fc" or row.name.startswith("head."))
 
     @property
     def total_flops(self) -> int:
@@ -99,16 +105,25 @@ class ModelSummary:
 
         rule = "-" * len(fmt(header))
         text = [fmt(header), rule, *(fmt(row) for row in lines), rule, fmt(total)]
+        flatten = f"flatten size {self.flatten_size:,} | " if self.classifier_head else ""
         text.append(
-            f"flatten size {self.flatten_size:,} | parameters {_bytes(self.param_bytes)} | "
+            f"{flatten}parameters {_bytes(self.param_bytes)} | "
             f"FLOPs = 2 x multiply-adds of conv and linear layers, per {self.input_size}x{self.input_size} image"
         )
         text.extend(f"{p.severity.upper()}: {p.message}" for p in self.problems)
         return "\n".join(text)
 
 
-def summarize(config: ModelConfig, num_classes: int = 2, head_options: dict[str, Any] | None = None) -> ModelSummary:
-    """Rows for every backbone layer and the classification head, plus blocking errors."""
+def summarize(
+    config: ModelConfig, num_classes: int = 2, head_options: dict[str, Any] | None = None, head_build: Any = None
+) -> ModelSummary:
+    """Rows for every backbone layer and the head, plus blocking errors.
+
+    ``head_build`` is a ``HeadSpec.build``; without one (or with the built-in
+    classifier's) the head is the classification head's pooling/flatten and
+    ``fc`` rows. Another head is built and run once on the feature map, and
+    each of its layers becomes a ``head.<name>`` row.
+    """
     options = {"global_pool": config.global_pool, **(head_options or {})}
     global_pool = options["global_pool"]
     rows: list[LayerRow] = []
@@ -129,21 +144,76 @@ def summarize(config: ModelConfig, num_classes: int = 2, head_options: dict[str,
         channels, height, width, previous = out_c, out_h, out_w, name
     feature = (channels, height, width)
 
-    if global_pool == "none":
-        flatten_size = channels * height * width
-        rows.append(LayerRow("flatten", "Flatten", (flatten_size,), 0, 0, flatten_size * BYTES_PER_VALUE))
+    flatten_size = channels * height * width if global_pool == "none" else channels
+    head = None
+    if head_build is not None and not problems:
+        head = head_build(feature, num_classes, {**options, "input_size": config.input_size})
+    if head is not None and not isinstance(head, ClassificationHead):
+        # A plugin head takes the feature map itself and shows its own layers.
+        if config.dropout > 0:
+            rows.append(LayerRow("dropout", "Dropout", feature, 0, 0, _values(feature) * BYTES_PER_VALUE))
+        rows += head_rows(head, feature)
     else:
-        flatten_size = channels
-        kind = "AdaptiveMaxPool2d" if global_pool == "max" else "AdaptiveAvgPool2d"
-        rows.append(LayerRow("global_pool", kind, (channels,), 0, 0, channels * BYTES_PER_VALUE))
-    if config.dropout > 0:
-        rows.append(LayerRow("dropout", "Dropout", (flatten_size,), 0, 0, flatten_size * BYTES_PER_VALUE))
-    fc_params = flatten_size * num_classes + num_classes
-    rows.append(LayerRow("fc", "Linear", (num_classes,), fc_params, 2 * flatten_size * num_classes, num_classes * BYTES_PER_VALUE))
+        if global_pool == "none":
+            rows.append(LayerRow("flatten", "Flatten", (flatten_size,), 0, 0, flatten_size * BYTES_PER_VALUE))
+        else:
+            kind = "AdaptiveMaxPool2d" if global_pool == "max" else "AdaptiveAvgPool2d"
+            rows.append(LayerRow("global_pool", kind, (channels,), 0, 0, channels * BYTES_PER_VALUE))
+        if config.dropout > 0:
+            rows.append(LayerRow("dropout", "Dropout", (flatten_size,), 0, 0, flatten_size * BYTES_PER_VALUE))
+        fc_params = flatten_size * num_classes + num_classes
+        rows.append(LayerRow("fc", "Linear", (num_classes,), fc_params, 2 * flatten_size * num_classes,
+                             num_classes * BYTES_PER_VALUE))
 
     if config.flatten_features and config.flatten_features != flatten_size and not problems:
         problems.append(_flatten_problem(config, feature, flatten_size, global_pool))
     return ModelSummary(config.input_size, num_classes, rows, feature, flatten_size, problems)
+
+
+def head_rows(head: nn.Module, feature: tuple[int, int, int]) -> list[LayerRow]:
+    """One ``head.<name>`` row per layer of a (plugin) head, with the shapes of one forward pass."""
+    import torch
+
+    shapes: dict[str, tuple[int, ...]] = {}
+
+    def keep_shape(name: str) -> Any:
+        def hook(_module: nn.Module, _inputs: Any, output: Any) -> None:  # returns None: the output stays
+            if isinstance(output, torch.Tensor):
+                shapes.setdefault(name, tuple(output.shape[1:]))
+        return hook
+
+    leaves = [(name, module) for name, module in head.named_modules() if name and not list(module.children())]
+    hooks = [module.register_forward_hook(keep_shape(name)) for name, module in leaves]
+    was_training = head.training
+    try:
+        with torch.no_grad():
+            head.eval()(torch.zeros(1, *feature))
+    finally:
+        head.train(was_training)
+        for hook in hooks:
+            hook.remove()
+    rows = []
+    for name, module in leaves:
+        shape = shapes.get(name, ())
+        params = sum(p.numel() for p in module.parameters())
+        flops = 0
+        if isinstance(module, nn.Conv2d) and len(shape) == 3:
+            kernel = module.kernel_size[0] * module.kernel_size[1]
+            flops = 2 * (module.in_channels // module.groups) * kernel * _values(shape)
+        elif isinstance(module, nn.Linear):
+            flops = 2 * module.in_features * module.out_features
+        rows.append(LayerRow(f"head.{name}", type(module).__name__, shape, params, flops, _values(shape) * BYTES_PER_VALUE))
+    unlisted = sum(p.numel() for p in head.parameters(recurse=False))  # parameters held by the head itself
+    if unlisted:
+        rows.append(LayerRow("head", type(head).__name__, (), unlisted, 0, 0))
+    return rows
+
+
+def _values(shape: tuple[int, ...]) -> int:
+    count = 1
+    for dimension in shape:
+        count *= dimension
+    return count
 
 
 def check_model_config(config: ModelConfig, num_classes: int) -> list[Problem]:

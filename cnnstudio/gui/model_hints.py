@@ -74,7 +74,8 @@ HEAD = (
 SUMMARY = (
     "Every layer of the model as it will be built, for one image: its output shape (channels x height x width), "
     "parameters (weights to learn), FLOPs (2 x multiply-adds of conv and linear layers) and the memory its "
-    "output takes at float32. 'fc' is the classifier; heat-map and box heads add their own layers."
+    "output takes at float32. 'fc' is the classifier's linear layer; other heads (heat map, box) list their "
+    "own layers as 'head.<name>'."
 )
 
 _CONTROL_FIELDS = {

@@ -192,13 +192,21 @@ class ModelView(QWidget):
             self._config_problems.append(Problem("head_task", "error", "head.id", head))
         self._show_problems()
         if self._summaries_started:
-            self.worker.request(config, self.num_classes(), self._num_train_images(config))
+            self.worker.request(config, self.num_classes(), self._num_train_images(config), self.head_build(config))
+
+    def head_build(self, config: RunConfig) -> Any:
+        """The build function of the head this config trains with (its own, else the dataset's default), or None."""
+        head_id = config.head.id or getattr(self.controller.spec, "default_head", "") or "classification"
+        try:
+            return self.controller.manager.head(head_id).build
+        except ConfigError:
+            return None  # an unknown head: the head note says so, the table shows the classifier
 
     def _start_summaries(self) -> None:
         if not self._summaries_started:
             self._summaries_started = True
             config = self.controller.config
-            self.worker.request(config, self.num_classes(), self._num_train_images(config))
+            self.worker.request(config, self.num_classes(), self._num_train_images(config), self.head_build(config))
 
     def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 (Qt override)
         super().showEvent(event)

@@ -29,16 +29,19 @@ class SummaryResult:
     error: str = ""
 
 
-def compute_summary(config: Any, num_classes: int, num_train_images: int | None) -> SummaryResult:
-    """The summary and advice of a RunConfig (torch is imported here, on the calling thread)."""
+def compute_summary(config: Any, num_classes: int, num_train_images: int | None, head_build: Any = None) -> SummaryResult:
+    """The summary and advice of a RunConfig (torch is imported here, on the calling thread).
+
+    ``head_build`` (a HeadSpec's) makes the table end with that head's own layers.
+    """
     import torch
 
     from cnnstudio.core.advice import advise
     from cnnstudio.core.summary import summarize
 
     with torch.device("meta"):  # thread-local: other threads keep making real tensors
-        summary = summarize(config.model, num_classes)
-        advice = advise(config, num_train_images=num_train_images, num_classes=num_classes)
+        summary = summarize(config.model, num_classes, config.head.options, head_build=head_build)
+        advice = advise(config, num_train_images=num_train_images, num_classes=num_classes, head_build=head_build)
     return SummaryResult(summary, advice)
 
 
@@ -61,12 +64,12 @@ class SummaryWorker(QObject):
         self.busy = False
         self._done.connect(self._on_done)
 
-    def request(self, config: Any, num_classes: int, num_train_images: int | None = None) -> None:
+    def request(self, config: Any, num_classes: int, num_train_images: int | None = None, head_build: Any = None) -> None:
         """Ask for a summary; requests made while one is computing replace each other."""
         self._latest += 1
         self.busy = True
         with self._lock:
-            self._pending = (self._latest, config, num_classes, num_train_images)
+            self._pending = (self._latest, config, num_classes, num_train_images, head_build)
             if self._running:
                 return
             self._running = True
@@ -79,9 +82,9 @@ class SummaryWorker(QObject):
                 if job is None:
                     self._running = False
                     return
-            number, config, num_classes, num_train_images = job
+            number, config, num_classes, num_train_images, head_build = job
             try:
-                result = compute_summary(config, num_classes, num_train_images)
+                result = compute_summary(config, num_classes, num_train_images, head_build)
             except Exception as error:  # a bug in the core: say so in the window, keep it usable
                 log.error("model summary failed:\n%s", traceback.format_exc())
                 result = SummaryResult(error=f"The model summary could not be computed ({type(error).__name__}: {error}).")

@@ -124,3 +124,12 @@ def test_an_unexpected_exception_is_one_line_with_the_traceback_in_the_log(monke
     assert "\n" not in err
     log = err.rsplit("full traceback in ", 1)[1].rstrip(")")
     assert log.startswith(str(isolated_user_folders)) and "ZeroDivisionError" in open(log).read()
+
+
+def test_summary_with_a_plugin_head_lists_its_layers_and_no_flatten_advice(capsys):
+    assert main(["summary", "--preset", "seed", "--head", "box"]) == 0
+    out = capsys.readouterr().out
+    assert "with the box head" in out and "head.box_conv" in out and "head.where_conv" in out
+    assert "flattening too early" not in out and "flatten size" not in out
+    assert main(["summary", "--preset", "seed"]) == 0  # a warning: the lesson's classifier flattens 4,096 values
+    assert "flattening too early" in capsys.readouterr().out

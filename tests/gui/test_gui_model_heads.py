@@ -57,3 +57,21 @@ def test_gui_model_summary_counts_the_datasets_classes(qtbot, controller):
     qtbot.waitUntil(lambda: view.summary_table.summary.num_classes == classes, timeout=30_000)
     last_layer = view.summary_table.rowCount() - 2
     assert view.summary_table.cell_text(last_layer, "Output") == str(classes)
+
+
+def test_gui_model_summary_ends_with_the_chosen_heads_own_layers(qtbot, controller):
+    from cnnstudio.core.model import build_model
+
+    view = shown_model_view(qtbot, controller)
+    _load(qtbot, controller, "manufacturing.surfaces")  # default head: heatmap
+    qtbot.waitUntil(lambda: view.summary_table.summary is not None
+                    and any(row.name == "head.map_conv" for row in view.summary_table.summary.rows), timeout=30_000)
+    wait_for_summary(qtbot, view)
+    summary = view.summary_table.summary
+    built = build_model(controller.config.model, controller.manager.head("heatmap").build, 2)
+    assert summary.total_params == sum(p.numel() for p in built.parameters())
+    names = [view.summary_table.cell_text(row, "Layer") for row in range(view.summary_table.rowCount() - 1)]
+    assert "head.map_conv" in names and "fc" not in names
+
+    choose(qtbot, view.form.head_combo, "classification")
+    qtbot.waitUntil(lambda: any(row.name == "fc" for row in view.summary_table.summary.rows), timeout=30_000)

@@ -90,3 +90,28 @@ def test_format_table_lists_every_layer_and_the_totals():
         assert row.name in table
     assert f"{summary.total_params:,}" in table
     assert "flatten size" in table
+
+
+@pytest.mark.parametrize("head_id", ["classification", "heatmap", "box"])
+@pytest.mark.parametrize("name", ["seed", "recommended"])
+def test_summary_with_any_registered_head_counts_what_torch_builds(head_id, name):
+    import torch
+
+    from cnnstudio.plugins import get_plugin_manager
+
+    (config, _), spec = preset(name), get_plugin_manager().head(head_id)
+    summary = summarize(config, 3, head_build=spec.build)
+    model = build_model(config, spec.build, 3)
+    assert summary.total_params == sum(p.numel() for p in model.parameters())
+    head_rows = [row for row in summary.rows if row.name.startswith("head.") or row.name == "fc"]
+    assert sum(row.params for row in head_rows) == summary.head_params == sum(p.numel() for p in model.head.parameters())
+    if head_id != "classification":  # the plugin head's own layers, with the shapes of a real forward pass
+        shapes = {}
+        hooks = [module.register_forward_hook(lambda m, i, out, n=n: shapes.update({n: tuple(out.shape[1:])}) or None)
+                 for n, module in model.head.named_children()]
+        model.eval()(torch.zeros(1, 3, config.input_size, config.input_size))
+        for hook in hooks:
+            hook.remove()
+        assert {row.name.removeprefix("head."): row.output_shape for row in head_rows} == shapes
+    with torch.device("meta"):  # the GUI computes it on the meta device
+        assert summarize(config, 3, head_build=spec.build).total_params == summary.total_params
