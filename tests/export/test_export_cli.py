@@ -68,3 +68,13 @@ def test_a_failed_parity_report_says_failed_in_words_and_numbers() -> None:
     text = report.text()
     assert text.startswith("Parity FAILED") and "3.00e-03" in text and "199/200" in text and "0.4200" in text
     assert report.to_dict()["passed"] is False
+
+
+def test_a_failed_check_keeps_both_files_and_exits_1(run, tmp_path, capsys, monkeypatch) -> None:
+    # No real export misses 1e-4, so the limit is made impossible to meet: the check itself runs for real.
+    monkeypatch.setattr("cnnstudio.core.export_parity.LOGIT_TOLERANCE", -1.0)
+    target = tmp_path / "strict.pt"
+    assert main(["export", str(run), "--format", "torchscript", "--out", str(target)]) == 1
+    assert "Parity FAILED" in capsys.readouterr().out
+    report = json.loads((tmp_path / "strict.pt.parity.json").read_text(encoding="utf-8"))
+    assert target.is_file() and report["passed"] is False and report["decisions_agree_fraction"] == 1.0
