@@ -43,10 +43,16 @@ def cell_colour(share: float, diagonal: bool) -> QColor:
     return QColor(red, green, blue)
 
 
+def share_text(count: int, share: float) -> str:
+    """A row share as a percentage; a non-empty cell never reads as 0%."""
+    text = f"{share:.0%}"
+    return "<1%" if count and text == "0%" else text
+
+
 def cell_tooltip(count: int, row_total: int, true_name: str, predicted_name: str) -> str:
     """What a cell means, in words."""
     share = row_share(count, row_total)
-    of_row = f"{share:.0%} of the {row_total} '{true_name}' images"
+    of_row = f"{share_text(count, share)} of the {row_total} '{true_name}' images"
     if true_name == predicted_name:
         return (f"{count} '{true_name}' images were correctly called '{true_name}' ({of_row}).\n"
                 f"This share is the recall of '{true_name}': of the real '{true_name}' images, how many were caught.\n"
@@ -107,7 +113,7 @@ class ConfusionTable(QTableWidget):
             total = sum(values)
             for column, count in enumerate(values):
                 share = row_share(count, total)
-                item = QTableWidgetItem(f"{count}\n{share:.0%}")
+                item = QTableWidgetItem(f"{count}\n{share_text(count, share)}")
                 item.setTextAlignment(Qt.AlignmentFlag.AlignCenter)
                 item.setData(COUNT_ROLE, count)
                 item.setBackground(QBrush(cell_colour(share, row == column)))

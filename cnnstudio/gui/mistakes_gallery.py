@@ -166,10 +166,11 @@ class MistakesGallery(QWidget):
         self.total, self.positions = len(members), members[:MAX_TILES]
         names = report.class_names
         true_name, predicted_name = names[true_class], names[predicted_class]
+        images = "image" if self.total == 1 else "images"
         if true_class == predicted_class:
-            what = f"{self.total} '{true_name}' images correctly called '{true_name}', the least confident first"
+            what = f"{self.total} '{true_name}' {images} correctly called '{true_name}', the least confident first"
         else:
-            what = f"{self.total} '{true_name}' images called '{predicted_name}', the worst (highest loss) first"
+            what = f"{self.total} '{true_name}' {images} called '{predicted_name}', the worst (highest loss) first"
         shown = f" (showing the {MAX_TILES} worst of {self.total})" if self.total > MAX_TILES else ""
         self.title.setText(f"<b>{what}</b>{shown}" if self.total else f"No '{true_name}' image was called "
                            f"'{predicted_name}'.")

@@ -225,10 +225,14 @@ class ModelView(QWidget):
 
     def _caption(self, summary: Any) -> str:
         size, pool = summary.input_size, self.controller.config.model.global_pool
-        reads = "flattened" if pool == "none" else f"one per filter, global {pool} pooling"
-        return (f"For one {size} x {size} image and {summary.num_classes} classes: the backbone leaves a "
-                f"{format_shape(summary.feature_shape)} map; the head reads {format_count(summary.flatten_size)} "
-                f"values ({reads}). FLOPs = 2 x multiply-adds of conv and linear layers.")
+        start = (f"For one {size} x {size} image and {summary.num_classes} classes: the backbone leaves a "
+                 f"{format_shape(summary.feature_shape)} map; ")
+        if not summary.classifier_head:
+            reads = "the head takes the whole map (its own layers are the head.* rows)"
+        else:
+            how = "flattened" if pool == "none" else f"one per filter, global {pool} pooling"
+            reads = f"the head reads {format_count(summary.flatten_size)} values ({how})"
+        return f"{start}{reads}. FLOPs = 2 x multiply-adds of conv and linear layers."
 
     def _show_problems(self) -> None:
         result = self._summary_result

@@ -145,3 +145,10 @@ def test_an_unreadable_run_folder_shows_an_inline_message(qtbot, view, controlle
     assert "Could not evaluate" in view.status.text()
     assert "broken-run" in view.status.text()
     assert view.confusion.rowCount() == 0 and view.gallery.tile_images() == []
+
+
+def test_a_non_empty_cell_never_reads_as_zero_percent() -> None:
+    from cnnstudio.gui.confusion_table import cell_tooltip, share_text
+
+    assert share_text(1, 1 / 200) == "<1%" and share_text(0, 0.0) == "0%" and share_text(3, 3 / 80) == "4%"
+    assert "<1% of the 200 'shoe' images" in cell_tooltip(1, 200, "shoe", "handbag")

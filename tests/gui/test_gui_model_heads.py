@@ -72,6 +72,7 @@ def test_gui_model_summary_ends_with_the_chosen_heads_own_layers(qtbot, controll
     assert summary.total_params == sum(p.numel() for p in built.parameters())
     names = [view.summary_table.cell_text(row, "Layer") for row in range(view.summary_table.rowCount() - 1)]
     assert "head.map_conv" in names and "fc" not in names
+    assert "its own layers are the head.* rows" in view.summary_caption.text()
 
     choose(qtbot, view.form.head_combo, "classification")
     qtbot.waitUntil(lambda: any(row.name == "fc" for row in view.summary_table.summary.rows), timeout=30_000)
