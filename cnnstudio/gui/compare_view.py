@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from cnnstudio.core.compare import best_index, headline, metric_rows, metric_text, value_text
-from cnnstudio.gui.curves import _plot
+from cnnstudio.gui.curves import epoch_plot
 
 # One colour per run (tab10 without the greys), cycled when more runs are compared.
 RUN_COLOURS = ("#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf", "#bcbd22")
@@ -56,8 +56,8 @@ class CompareView(QWidget):
         self.headline = QLabel("Select two or more runs and press Compare.")
         self.headline.setWordWrap(True)
         self.headline.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.loss_plot = _plot("Loss (dashed: train, solid: validation)", "loss", LOSS_TIP, legend_offset=(-8, 8))
-        self.accuracy_plot = _plot("Validation accuracy", "accuracy", ACCURACY_TIP, legend_offset=(-8, -8))
+        self.loss_plot = epoch_plot("Loss (dashed: train, solid: validation)", "loss", LOSS_TIP, legend_offset=(-8, 8))
+        self.accuracy_plot = epoch_plot("Validation accuracy", "accuracy", ACCURACY_TIP, legend_offset=(-8, -8))
         self.accuracy_plot.setYRange(0, 1.02, padding=0)
         self.differences_table = _table(DIFF_TIP)
         self.metrics_table = _table(METRICS_TIP)

@@ -59,8 +59,8 @@ class CurvesPanel(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         # Loss usually falls and accuracy rises: their legends go where the curves are not.
-        self.loss_plot = _plot("Loss", "loss", LOSS_TIP, legend_offset=(-8, 8))
-        self.accuracy_plot = _plot("Accuracy", "accuracy", ACCURACY_TIP, legend_offset=(-8, -8))
+        self.loss_plot = epoch_plot("Loss", "loss", LOSS_TIP, legend_offset=(-8, 8))
+        self.accuracy_plot = epoch_plot("Accuracy", "accuracy", ACCURACY_TIP, legend_offset=(-8, -8))
         self.accuracy_plot.setYRange(0, 1.02, padding=0)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -224,7 +224,8 @@ class CurvesPanel(QWidget):
         return _points((self.batch_smooth_items if smoothed else self.batch_raw_items)[name])
 
 
-def _plot(title: str, y_label: str, tip: str, legend_offset: tuple[int, int]) -> pg.PlotWidget:
+def epoch_plot(title: str, y_label: str, tip: str, legend_offset: tuple[int, int]) -> pg.PlotWidget:
+    """A white per-epoch plot in the app's style (grid, legend, x-only zoom), used by the Train and Compare views."""
     plot = pg.PlotWidget(background="w")
     plot.setTitle(title, color="#222", size="11pt")
     plot.setLabel("bottom", "epoch", color="#333")
