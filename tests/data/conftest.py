@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
 
 import numpy as np
 import pytest
 from PIL import Image
+
+from cnnstudio.plugin_api import private_module
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -51,7 +52,4 @@ def class_folder(tmp_path: Path) -> Path:
 @pytest.fixture(scope="session")
 def class_folders_plugin():
     """plugins/class_folders.py loaded by path, as the plugin manager loads a bundled plugin."""
-    spec = importlib.util.spec_from_file_location("cnnstudio_test_class_folders", REPO / "plugins" / "class_folders.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return private_module(str(REPO / "plugins" / "class_folders.py"), "class_folders")

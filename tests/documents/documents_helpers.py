@@ -2,27 +2,18 @@
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+from cnnstudio.plugin_api import private_module
+
 PLUGIN_PATH = Path(__file__).resolve().parents[2] / "plugins" / "documents.py"
-_module: ModuleType | None = None
 
 
 def documents_module() -> ModuleType:
-    """plugins/documents.py imported from its file, the way the plugin manager does (once)."""
-    global _module
-    if _module is None:
-        name = "documents_plugin_under_test"
-        spec = importlib.util.spec_from_file_location(name, PLUGIN_PATH)
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-        _module = module
-    return _module
+    """plugins/documents.py imported from its file, once, with the loader the plugins use for their helpers."""
+    return private_module(str(PLUGIN_PATH), "documents")
 
 
 def spec() -> Any:

@@ -2,27 +2,22 @@
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from pathlib import Path
+from types import ModuleType
 
 import numpy as np
 from PIL import Image
+
+from cnnstudio.plugin_api import private_module
 
 REPO = Path(__file__).resolve().parents[2]
 RED = (230, 20, 20)
 BLUE = (20, 40, 230)
 
 
-def private_module(name: str):
-    """A private plugin helper (plugins/_*.py) loaded by path, as the plugins load it."""
-    module_name = f"cnnstudio_private_{name.lstrip('_')}"
-    if module_name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(module_name, REPO / "plugins" / f"{name}.py")
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[module_name] = module
-        spec.loader.exec_module(module)
-    return sys.modules[module_name]
+def plugin_helper(name: str) -> ModuleType:
+    """A private plugin helper (plugins/_*.py), the very module the plugins themselves load."""
+    return private_module(str(REPO / "plugins" / "class_folders.py"), name)
 
 
 def background(width: int, height: int, seed: int) -> np.ndarray:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from imports_helpers import private_module
+from imports_helpers import plugin_helper
 
-labels = private_module("_yolo_labels")
+labels = plugin_helper("_yolo_labels")
 
 
 @pytest.mark.parametrize("text", [

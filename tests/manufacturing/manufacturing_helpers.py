@@ -2,24 +2,18 @@
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+from cnnstudio.plugin_api import private_module
+
 PLUGIN_PATH = Path(__file__).resolve().parents[2] / "plugins" / "manufacturing.py"
 
 
-def load_manufacturing_module(name: str = "manufacturing_plugin_under_test") -> ModuleType:
-    """Import plugins/manufacturing.py from its file, the way the plugin manager's folder loader does."""
-    if name in sys.modules:
-        return sys.modules[name]
-    spec = importlib.util.spec_from_file_location(name, PLUGIN_PATH)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
+def load_manufacturing_module() -> ModuleType:
+    """plugins/manufacturing.py imported from its file, once, with the loader the plugins use for their helpers."""
+    return private_module(str(PLUGIN_PATH), "manufacturing")
 
 
 def surfaces(**options: Any) -> Any:

@@ -7,24 +7,20 @@ these tests measure the dataset, not the project's Trainer.
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from pathlib import Path
 from types import ModuleType
 from typing import Any, Callable
 
 import pytest
 
+from cnnstudio.plugin_api import private_module
+
 PLUGIN_PATH = Path(__file__).resolve().parents[2] / "plugins" / "retail.py"
 
 
-def load_retail_module(name: str = "retail_plugin_under_test") -> ModuleType:
-    """Import plugins/retail.py from its file, the way the plugin manager does."""
-    spec = importlib.util.spec_from_file_location(name, PLUGIN_PATH)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
+def load_retail_module() -> ModuleType:
+    """plugins/retail.py imported from its file, once, with the loader the plugins use for their helpers."""
+    return private_module(str(PLUGIN_PATH), "retail")
 
 
 @pytest.fixture(scope="session")
