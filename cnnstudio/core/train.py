@@ -112,7 +112,7 @@ class Trainer:
             self._fail(f"training stopped by an unexpected error: {type(error).__name__}: {error}")
             raise
         finally:
-            torch.set_num_threads(threads)
+            _use_threads(threads)
             torch.use_deterministic_algorithms(deterministic)
 
     def _fit(self) -> RunFinished:
@@ -120,7 +120,7 @@ class Trainer:
         started = time.perf_counter()
         device = resolve_device(cfg.device)
         threads = resolve_threads(cfg.threads)
-        torch.set_num_threads(threads)
+        _use_threads(threads)
         if device.type == "cpu":
             torch.use_deterministic_algorithms(True, warn_only=True)
         torch.manual_seed(cfg.seed)
@@ -352,3 +352,9 @@ def _select(targets: Targets, index: torch.Tensor) -> Targets:
         boxes=None if targets.boxes is None else [targets.boxes[i] for i in index.tolist()],
     )
 
+
+def _use_threads(threads: int) -> None:
+    """Set torch's intra-op threads only when they change: the setting is process-wide, and setting it
+    while another thread runs an operator can crash (it clears oneDNN's kernel cache under it)."""
+    if torch.get_num_threads() != threads:
+        torch.set_num_threads(threads)

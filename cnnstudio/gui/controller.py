@@ -24,6 +24,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 
 from cnnstudio.core.config import RunConfig
 from cnnstudio.errors import CNNStudioError
+from cnnstudio.gui.background import prepare_torch
 from cnnstudio.gui.evaluation_loader import EvaluationLoader
 
 log = logging.getLogger(__name__)
@@ -101,6 +102,7 @@ class StudioController(QObject):
 
         def load() -> None:
             try:
+                prepare_torch()  # datasets are torch tensors; see background.py for why this comes first
                 spec = self.manager.dataset(id_or_folder)
                 resolved = spec.resolve_options(options if options is not None else {})
                 imageset = spec.load(resolved)

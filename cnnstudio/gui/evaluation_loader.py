@@ -22,7 +22,7 @@ from typing import Any
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from cnnstudio.errors import CNNStudioError
-from cnnstudio.gui.run_model_cache import emit_safely, in_background
+from cnnstudio.gui.background import emit_safely, in_background
 
 log = logging.getLogger(__name__)
 
@@ -68,7 +68,8 @@ class EvaluationLoader(QObject):
                 return  # the running evaluation will answer
             self._running.add((run_dir, split))
         self.started.emit(run_dir, split)
-        in_background("cnnstudio-evaluate", self._evaluate, run_dir, split, self.controller.manager)
+        in_background("cnnstudio-evaluate", self._evaluate, run_dir, split, self.controller.manager,
+                      uses_torch=True)
 
     def _evaluate(self, run_dir: str, split: str, manager: Any) -> None:
         report, error = None, ""

@@ -156,12 +156,7 @@ def explain_with_gradcam(model: Any, fitted: np.ndarray, layer: str, target: int
     from cnnstudio.core.gradcam import grad_cam
 
     batch = torch.as_tensor(np.ascontiguousarray(fitted)).permute(2, 0, 1)[None].float().div(255)
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)  # the GUI process owns one core; training may have the rest
-    try:
-        heat = grad_cam(model.model, batch.to(model.device), layer=layer or None, target=None if target < 0 else target)
-        with torch.inference_mode():
-            cells = tuple(model.model.feature_maps(batch.to(model.device), [layer])[layer].shape[-2:]) if layer else (0, 0)
-    finally:
-        torch.set_num_threads(threads)
+    heat = grad_cam(model.model, batch.to(model.device), layer=layer or None, target=None if target < 0 else target)
+    with torch.inference_mode():
+        cells = tuple(model.model.feature_maps(batch.to(model.device), [layer])[layer].shape[-2:]) if layer else (0, 0)
     return heat[0].cpu().numpy(), cells

@@ -21,7 +21,8 @@ import numpy as np
 from PySide6.QtCore import QObject, Signal
 
 from cnnstudio.errors import CNNStudioError
-from cnnstudio.gui.run_model_cache import RunModelCache, emit_safely, in_background
+from cnnstudio.gui.background import emit_safely, in_background
+from cnnstudio.gui.run_model_cache import RunModelCache
 
 log = logging.getLogger(__name__)
 
@@ -55,7 +56,7 @@ class GradCamLoader(QObject):
         """Compute the maps of ``positions`` not yet cached on a worker; answer with ``ready`` (possibly in parts)."""
         self._generation += 1
         in_background("cnnstudio-gradcam", self._compute, str(run_dir), report, layer, list(positions),
-                      self._generation, self.models.controller.manager)
+                      self._generation, self.models.controller.manager, uses_torch=True)
 
     def _compute(self, run_dir: str, report: Any, layer: str, positions: list[int], generation: int,
                  manager: Any) -> None:
@@ -97,11 +98,5 @@ class GradCamLoader(QObject):
         images = report.images[positions].float().div(255)  # (n, 3, S, S) in [0, 1]
         target = torch.tensor([report.predicted[p] for p in positions], dtype=torch.long)
         with self._compute_lock:
-            # One thread, as layer_activations: training may own the other cores.
-            threads = torch.get_num_threads()
-            torch.set_num_threads(1)
-            try:
-                cams = grad_cam(model.model, images.to(model.device), layer=layer, target=target)
-            finally:
-                torch.set_num_threads(threads)
+            cams = grad_cam(model.model, images.to(model.device), layer=layer, target=target)
         return list(cams.cpu().numpy().astype(np.float32))

@@ -27,7 +27,8 @@ from PySide6.QtWidgets import (
 from cnnstudio.errors import CNNStudioError
 from cnnstudio.gui.explain_controls import GRADCAM, HEAD, NONE, ExplainControls, explain_with_gradcam, gradcam_caption
 from cnnstudio.gui.images import overlay_heatmap, to_qimage
-from cnnstudio.gui.run_model_cache import RunModelCache, emit_safely, in_background
+from cnnstudio.gui.background import emit_safely, in_background
+from cnnstudio.gui.run_model_cache import RunModelCache
 
 log = logging.getLogger(__name__)
 
@@ -156,7 +157,8 @@ class PredictView(QWidget):
         self.path = str(path)
         self.error_label.setText("")
         self.file_label.setText(f"{Path(self.path).name}: predicting...")
-        in_background("cnnstudio-predict", self._predict, self.path, self.run_dir, self.controller.runs_root)
+        in_background("cnnstudio-predict", self._predict, self.path, self.run_dir, self.controller.runs_root,
+                      uses_torch=True)
 
     def _predict(self, path: str, run_dir: str, runs_root: Any) -> None:
         fitted = None
@@ -252,7 +254,7 @@ class PredictView(QWidget):
             self.overlay_label.setPixmap(QPixmap())
             self.overlay_label.setText("computing Grad-CAM...")
             self._gradcam_key = (self.path, self.run_dir, self.explain.layer(), self.explain.target())
-            in_background("cnnstudio-gradcam", self._compute_gradcam, self._gradcam_key, fitted)
+            in_background("cnnstudio-gradcam", self._compute_gradcam, self._gradcam_key, fitted, uses_torch=True)
             self.overlay_label.setVisible(True)
             return
         self.overlay_label.setVisible(self.overlay_title.text() != "")

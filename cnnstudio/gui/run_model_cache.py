@@ -15,12 +15,13 @@ import logging
 import threading
 import traceback
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from cnnstudio.errors import CNNStudioError
+from cnnstudio.gui.background import emit_safely, in_background
 
 log = logging.getLogger(__name__)
 
@@ -52,7 +53,7 @@ class RunModelCache(QObject):
             QTimer.singleShot(0, lambda: self.ready.emit(run_dir, which, model, ""))
             return
         manager = self.controller.manager
-        in_background("cnnstudio-run-model", self._load, run_dir, which, manager)
+        in_background("cnnstudio-run-model", self._load, run_dir, which, manager, uses_torch=True)
 
     def get(self, run_dir: str, which: str = "best", manager: Any = None) -> Any:
         """The run's TrainedModel, loading it now if needed (call from a worker thread; raises CNNStudioError)."""
@@ -76,19 +77,6 @@ class RunModelCache(QObject):
             log.error("loading the model of %s failed:\n%s", run_dir, traceback.format_exc())
             model, error = None, f"{run_dir}: the model could not be loaded ({type(problem).__name__}: {problem})"
         emit_safely(self.ready, run_dir, which, model, error)
-
-
-def in_background(name: str, function: Callable[..., None], *args: Any) -> None:
-    """Run ``function(*args)`` on a daemon thread (it never keeps the app, or a test, from ending)."""
-    threading.Thread(target=function, args=args, name=name, daemon=True).start()
-
-
-def emit_safely(signal: Any, *args: Any) -> None:
-    """Emit from a worker thread; a view closed meanwhile is not an error."""
-    try:
-        signal.emit(*args)
-    except RuntimeError:  # the receiving QObject was deleted
-        pass
 
 
 def _weights_mtime(run_dir: str, which: str) -> float:
@@ -118,13 +106,6 @@ def layer_activations(model: Any, images: Any, layer: str) -> np.ndarray:
     after = layer.replace("conv", "act", 1)
     names = {name for name, _ in model.model.backbone.named_children()}
     wanted = after if after in names else layer
-    # One thread: the GUI process owns one core (training has the rest), and several
-    # intra-op threads on a busy 2-core machine wait on each other for 100s of ms.
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        with torch.inference_mode():
-            maps = model.model.feature_maps(batch, [wanted])[wanted]
-    finally:
-        torch.set_num_threads(threads)
+    with torch.inference_mode():  # on the app's own torch threads (background.GUI_TORCH_THREADS)
+        maps = model.model.feature_maps(batch, [wanted])[wanted]
     return maps.float().cpu().numpy()

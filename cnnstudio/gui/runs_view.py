@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from cnnstudio.errors import CNNStudioError
-from cnnstudio.gui.run_model_cache import emit_safely, in_background
+from cnnstudio.gui.background import emit_safely, in_background
 from cnnstudio.gui.variant_button import VariantButton
 
 COMPARE_TIP = ("Compare the selected runs (Ctrl+D): their loss and accuracy curves overlaid, the config fields that "

@@ -17,6 +17,8 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
+from cnnstudio.gui.background import in_background
+
 log = logging.getLogger(__name__)
 
 
@@ -73,7 +75,7 @@ class SummaryWorker(QObject):
             if self._running:
                 return
             self._running = True
-        threading.Thread(target=self._run, name="cnnstudio-summary", daemon=True).start()
+        in_background("cnnstudio-summary", self._run, uses_torch=True)
 
     def _run(self) -> None:
         while True:

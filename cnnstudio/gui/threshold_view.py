@@ -23,7 +23,7 @@ from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QStackedWidget, QVBoxLayout, QWidget
 
 from cnnstudio.errors import CNNStudioError
-from cnnstudio.gui.run_model_cache import emit_safely, in_background
+from cnnstudio.gui.background import emit_safely, in_background
 from cnnstudio.gui.threshold_controls import HIGHEST, LOWEST, STEPS, ThresholdControls
 from cnnstudio.gui.threshold_counts import ConfusionPanel
 
@@ -283,7 +283,7 @@ class ThresholdView(QWidget):
             return
         self._saving = True
         self._update_state()
-        in_background("cnnstudio-threshold-save", self._save_worker, self.run_dir, self.value)
+        in_background("cnnstudio-threshold-save", self._save_worker, self.run_dir, self.value, uses_torch=True)
 
     def _save_worker(self, run_dir: str, value: float) -> None:
         try:
