@@ -6,10 +6,14 @@ suite never reads or writes the person's own workspace.
 
 from __future__ import annotations
 
+import gc
 import os
+import sys
 import threading
 
 import pytest
+
+from cnnstudio.gui.gui_thread_gc import collect_due_garbage
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
@@ -27,11 +31,31 @@ def isolated_user_folders(tmp_path_factory, monkeypatch):
     yield base
 
 
+@pytest.fixture(autouse=True, scope="session")
+def garbage_collected_on_the_main_thread():
+    """Python collects cycles only where the tests say, on the main thread, as the app does
+    (cnnstudio/gui/gui_thread_gc.py): a Qt object collected on a worker crashes Qt."""
+    threshold = gc.get_threshold()
+    gc.disable()
+    yield threshold
+    gc.enable()
+
+
 @pytest.fixture(autouse=True)
-def no_dangling_threads():
-    """Fail a test that leaves a non-daemon thread running (STYLE.md, anti-pattern 3)."""
+def no_dangling_threads(garbage_collected_on_the_main_thread):
+    """Fail a test that leaves a non-daemon thread running (STYLE.md, anti-pattern 3).
+
+    The app's own workers are daemons, but they are waited for too: one still
+    running torch in the next test can crash the process when that test
+    changes torch's thread count. Then garbage is collected here, on the main thread.
+    """
     before = set(threading.enumerate())
     yield
+    background = sys.modules.get("cnnstudio.gui.background")
+    if background is not None:
+        finished = background.wait_for_background(timeout=120)
+        assert finished, f"test left app workers running: {background.running_workers()}"
+    collect_due_garbage(garbage_collected_on_the_main_thread)
     leftover = [
         thread for thread in threading.enumerate()
         if thread not in before and thread.is_alive() and not thread.daemon

@@ -18,14 +18,20 @@ def main(argv: Sequence[str] | None = None, quit_after_ms: int | None = None) ->
     app = QApplication.instance() or QApplication(list(argv if argv is not None else sys.argv))
     app.setApplicationName("CNN Studio")
     app.setOrganizationName("CNN Studio")
+    from cnnstudio.gui.gui_thread_gc import GuiThreadGarbageCollector
     from cnnstudio.gui.main_window import MainWindow
+
+    collector = GuiThreadGarbageCollector(app)  # Qt objects are freed on this thread, never on a worker
 
     window = MainWindow()
     window.show()
     window.start()
     if quit_after_ms is not None:
         QTimer.singleShot(max(0, quit_after_ms), window.close)
-    return int(app.exec())
+    try:
+        return int(app.exec())
+    finally:
+        collector.stop()
 
 
 if __name__ == "__main__":
