@@ -20,6 +20,8 @@ from cnnstudio.core import metrics as metric_fns
 from cnnstudio.errors import ConfigError
 
 GLOBAL_POOLS = ("none", "avg", "max")
+# Where a two-class head decides "class 1" until its owner chooses (the argmax does the same).
+DEFAULT_THRESHOLD = 0.5
 
 
 @dataclass
@@ -101,6 +103,9 @@ class ClassificationHead(Head):
 
     With ``global_pool="none"`` this is the lesson's ``fc1`` on the flattened
     map, whose size is inferred from ``feature_shape`` instead of typed in.
+    With two classes it scores p(class 1) and decides class 1 at or above its
+    ``threshold`` (0.5 until chosen: the same as the argmax), so two-class
+    "ok / defect" folders get the threshold studio too.
     """
 
     def __init__(self, feature_shape: tuple[int, int, int], num_classes: int, global_pool: str = "none") -> None:
@@ -111,6 +116,24 @@ class ClassificationHead(Head):
         self.global_pool = global_pool
         self.in_features = channels if global_pool != "none" else channels * height * width
         self.fc = nn.Linear(self.in_features, num_classes)
+        if num_classes == 2:
+            self.register_buffer("threshold", torch.tensor(DEFAULT_THRESHOLD))
+
+    def set_threshold(self, value: float) -> None:
+        """Change the decision threshold of a two-class head (0 < value < 1); saved with the weights."""
+        if not hasattr(self, "threshold"):
+            raise ConfigError(f"a {self.num_classes}-class classification head decides by the highest probability; "
+                              "only a two-class one has a threshold")
+        value = float(value)
+        if not 0.0 < value < 1.0:
+            raise ConfigError(f"threshold must be between 0 and 1 (exclusive), got {value:g}")
+        self.threshold.fill_(value)
+
+    def _load_from_state_dict(self, state_dict, prefix, *args, **kwargs):  # type: ignore[no-untyped-def]
+        # Runs saved before two-class heads had a threshold decided by the argmax: 0.5 does the same.
+        if hasattr(self, "threshold") and f"{prefix}fc.weight" in state_dict:
+            state_dict.setdefault(f"{prefix}threshold", torch.tensor(DEFAULT_THRESHOLD))
+        super()._load_from_state_dict(state_dict, prefix, *args, **kwargs)
 
     def forward(self, features: torch.Tensor) -> torch.Tensor:
         if self.global_pool == "avg":
@@ -124,7 +147,10 @@ class ClassificationHead(Head):
 
     def predict(self, outputs: torch.Tensor) -> dict[str, torch.Tensor]:
         probabilities = outputs.float().softmax(dim=1)
-        return {"probabilities": probabilities, "labels": probabilities.argmax(dim=1)}
+        if self.num_classes != 2:
+            return {"probabilities": probabilities, "labels": probabilities.argmax(dim=1)}
+        score = probabilities[:, 1]
+        return {"probabilities": probabilities, "labels": (score >= self.threshold).long(), "score": score}
 
     def metrics(self, predictions: dict[str, torch.Tensor], targets: Targets) -> dict[str, float]:
         return classification_metrics(predictions["probabilities"], targets.labels)

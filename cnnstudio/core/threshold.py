@@ -1,7 +1,7 @@
 """A run's decision threshold: read it from, and write it into, the saved weights.
 
-Heads that score "not class 0" (defects, tampering, logo presence) keep their
-threshold as the persistent buffer ``head.threshold``, so it travels with the
+Heads that score "not class 0" (defects, tampering, logo presence, and any
+two-class classifier) keep their threshold as the persistent buffer ``head.threshold``, so it travels with the
 safetensors weights into predictions and exports. Changing it rewrites that
 one value in every saved checkpoint of the run.
 """
@@ -13,6 +13,7 @@ from pathlib import Path
 import torch
 from safetensors import safe_open
 
+from cnnstudio.core.heads import DEFAULT_THRESHOLD
 from cnnstudio.core.runs import RunFolder
 from cnnstudio.errors import ConfigError, RunError
 
@@ -35,6 +36,8 @@ def run_threshold(run_dir: str | Path, which: str = "best") -> float | None:
     """The threshold saved in the run's ``which`` weights, or None when its head has none."""
     weights = RunFolder(run_dir).load_weights(which)
     value = weights.get(THRESHOLD_KEY)
+    if value is None and _older_two_class_classifier(weights):
+        return DEFAULT_THRESHOLD
     return None if value is None else float(value)
 
 
@@ -48,6 +51,8 @@ def set_run_threshold(run_dir: str | Path, value: float) -> float:
         if not path.exists():
             continue
         weights = run.load_weights(which)
+        if THRESHOLD_KEY not in weights and _older_two_class_classifier(weights):
+            weights[THRESHOLD_KEY] = torch.tensor(DEFAULT_THRESHOLD)
         if THRESHOLD_KEY not in weights:
             head_id = run.read_info().get("head_id", "classification")
             raise RunError(
@@ -60,6 +65,12 @@ def set_run_threshold(run_dir: str | Path, value: float) -> float:
         raise RunError(f"{run.path}: no saved weights to set a threshold in")
     run.update_info(threshold=value)
     return value
+
+
+def _older_two_class_classifier(weights: dict[str, torch.Tensor]) -> bool:
+    """Weights of a two-class classification head saved before it kept a threshold (it used the argmax)."""
+    fc = weights.get("head.fc.weight")
+    return fc is not None and fc.shape[0] == 2
 
 
 def _saved_epoch(path: Path) -> int:

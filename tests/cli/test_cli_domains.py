@@ -116,10 +116,28 @@ def test_a_threshold_outside_0_and_1_is_refused(domain_runs, capsys) -> None:
     assert "between 0 and 1" in capsys.readouterr().err
 
 
-def test_a_plain_classifier_has_no_threshold_to_set(trained_run, tmp_path, capsys) -> None:
-    assert main(["threshold", str(trained_run.run_dir)]) == 0
+def test_a_two_class_classifier_keeps_a_threshold_that_predict_applies(trained_run, tmp_path, capsys) -> None:
+    import shutil
+
+    run = tmp_path / "run"
+    shutil.copytree(trained_run.run_dir, run)  # two retail classes, the classification head
+    assert main(["threshold", str(run)]) == 0
+    assert "threshold 0.5000" in capsys.readouterr().out
+    assert main(["threshold", str(run), "0.3"]) == 0
+    capsys.readouterr()
+    assert main(["predict", str(run), str(a_png(tmp_path)), "--json"]) == 0
+    (entry,) = json.loads(capsys.readouterr().out.strip().splitlines()[-1])["predictions"]
+    assert entry["threshold"] == pytest.approx(0.3)
+    assert entry["score"] == pytest.approx(entry["probabilities"]["handbag"])
+    assert entry["class"] == ("handbag" if entry["score"] >= 0.3 else "shoe")
+
+
+def test_a_multi_class_classifier_has_no_threshold_to_set(tmp_path, capsys) -> None:
+    run = train_tiny_run(tmp_path, "retail.products", options={"classes": "5"}, count=100)
+    capsys.readouterr()
+    assert main(["threshold", str(run)]) == 0
     assert "no decision threshold" in capsys.readouterr().out
-    assert main(["threshold", str(trained_run.run_dir), "0.3"]) == 2
+    assert main(["threshold", str(run), "0.3"]) == 2
     assert "has no decision threshold" in capsys.readouterr().err
 
 

@@ -1,4 +1,5 @@
-"""Exports of a classifier and a heat-map (defect) run: parity, the saved threshold, any input size."""
+"""Exports of classifiers (five and two classes) and a heat-map (defect) run: parity, the saved threshold,
+any input size."""
 
 from __future__ import annotations
 
@@ -12,19 +13,23 @@ import torch
 
 from cnnstudio.cli_export import export_run
 from cnnstudio.core.export_model import ExportableModel
+from cnnstudio.core.runs import RunFolder
 from cnnstudio.core.threshold import set_run_threshold
 from cnnstudio.runner import load_run_model
 from tests.export.export_helpers import hwc, train_tiny, validation_images
 
 THRESHOLD = 0.37
+TWO_CLASS_THRESHOLD = 0.63
 
 
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory) -> dict[str, Path]:
-    classifier = train_tiny(tmp_path_factory.mktemp("export_retail"), "retail.products")
+    classifier = train_tiny(tmp_path_factory.mktemp("export_retail"), "retail.products", options={"classes": "5"})
+    two_class = train_tiny(tmp_path_factory.mktemp("export_retail2"), "retail.products")
+    set_run_threshold(two_class, TWO_CLASS_THRESHOLD)
     defects = train_tiny(tmp_path_factory.mktemp("export_surfaces"), "manufacturing.surfaces", count=160)
     set_run_threshold(defects, THRESHOLD)
-    return {"classification": classifier, "heatmap": defects}
+    return {"classification": classifier, "two_class": two_class, "heatmap": defects}
 
 
 @pytest.fixture(scope="module")
@@ -39,7 +44,7 @@ def run_artifact(path: Path, images_hwc: torch.Tensor) -> list[torch.Tensor]:
     return list(torch.jit.load(str(path))(images_hwc))
 
 
-@pytest.mark.parametrize("kind", ["classification", "heatmap"])
+@pytest.mark.parametrize("kind", ["classification", "two_class", "heatmap"])
 @pytest.mark.parametrize("fmt", ["onnx", "torchscript"])
 def test_parity_passes_and_the_report_is_written_next_to_the_file(exported, runs, kind, fmt) -> None:
     path, report = exported[(kind, fmt)]
@@ -56,6 +61,9 @@ def test_parity_passes_and_the_report_is_written_next_to_the_file(exported, runs
     if kind == "heatmap":
         assert data["model"]["threshold"] == pytest.approx(THRESHOLD)
         assert data["model"]["outputs"][3:] == ["score", "heatmap"]
+    elif kind == "two_class":
+        assert data["model"]["threshold"] == pytest.approx(TWO_CLASS_THRESHOLD)
+        assert data["model"]["outputs"][3:] == ["score"]
     else:
         assert data["model"]["threshold"] is None and len(data["model"]["outputs"]) == 3
 
@@ -64,24 +72,29 @@ def test_parity_uses_validation_images_topped_up_to_200_and_says_so(exported, ru
     _, report = exported[("classification", "onnx")]
     # 120 images in all: validation is smaller than 200, so all training images are added (not the test split).
     images, _ = validation_images(runs["classification"])
-    assert report.num_images == 120 - 12 and len(images) < report.num_images
+    sizes = RunFolder(runs["classification"]).read_info()["split_sizes"]
+    assert report.num_images == 120 - sizes["test"] == sizes["val"] + sizes["train"] and len(images) < report.num_images
     assert "validation images +" in report.input_description and "training images" in report.input_description
 
 
+@pytest.mark.parametrize(("kind", "saved"), [("heatmap", THRESHOLD), ("two_class", TWO_CLASS_THRESHOLD)])
 @pytest.mark.parametrize("fmt", ["onnx", "torchscript"])
-def test_exported_decision_applies_the_saved_threshold_like_predict(exported, runs, fmt) -> None:
-    path, _ = exported[("heatmap", fmt)]
-    images, _ = validation_images(runs["heatmap"])
+def test_exported_decision_applies_the_saved_threshold_like_predict(exported, runs, fmt, kind, saved) -> None:
+    path, _ = exported[(kind, fmt)]
+    images, _ = validation_images(runs[kind])
     outputs = run_artifact(path, hwc(images))
     names = ["logits", "probabilities", "decision", "score", "heatmap"]
     result = dict(zip(names, outputs))
-    threshold = np.float32(THRESHOLD)
+    threshold = np.float32(saved)
     decision = result["decision"].numpy()
     assert decision.dtype == np.int64 and decision.shape == (len(images),)
     np.testing.assert_array_equal(decision, (result["score"].numpy() >= threshold).astype(np.int64))
-    predicted = [entry["index"] for entry in load_run_model(runs["heatmap"]).predict_images(images)]
+    predicted = [entry["index"] for entry in load_run_model(runs[kind]).predict_images(images)]
     np.testing.assert_array_equal(decision, np.array(predicted))
-    assert result["heatmap"].shape[0] == len(images) and result["heatmap"].ndim == 3
+    if kind == "heatmap":
+        assert result["heatmap"].shape[0] == len(images) and result["heatmap"].ndim == 3
+    else:  # the score of a two-class classifier is p(class 1)
+        np.testing.assert_allclose(result["score"].numpy(), result["probabilities"].numpy()[:, 1], atol=1e-6)
 
 
 @pytest.mark.parametrize("fmt", ["onnx", "torchscript"])

@@ -12,9 +12,9 @@ from PIL import Image
 import tiny_runs
 
 
-def train_tiny_run(base: Path, dataset: str) -> Path:
+def train_tiny_run(base: Path, dataset: str, options: dict | None = None) -> Path:
     """Train a 2-epoch run of ``dataset`` (120 images of 32 px) with the CLI; return its folder."""
-    return tiny_runs.train_tiny_run(base, dataset, seed=3, count=120, size=32, epochs=2)
+    return tiny_runs.train_tiny_run(base, dataset, seed=3, count=120, size=32, epochs=2, options=options)
 
 
 class Node:

@@ -23,7 +23,7 @@ HEADINGS = {"Config", "Training curves", "Confusion matrix", "Per-class metrics"
 
 @pytest.fixture(scope="module")
 def classification(tmp_path_factory) -> tuple[Path, Path]:
-    run = train_tiny_run(tmp_path_factory.mktemp("report_cls"), "retail.products")
+    run = train_tiny_run(tmp_path_factory.mktemp("report_cls"), "retail.products", options={"classes": "5"})
     return run, write_report(run)
 
 
@@ -90,7 +90,7 @@ def test_curves_have_one_point_per_epoch_from_metrics(classification) -> None:
             ys = [float(c.attrs["data-y"]) for c in circles]
             assert xs == [r["epoch"] for r in records]
             assert ys == pytest.approx([r["metrics"][key] for r in records], rel=1e-5)  # 6 digits are written
-    assert "val_auc" in {g.attrs["data-name"] for g in head.find_all("g", css="series")}
+    assert "val_macro_f1" in {g.attrs["data-name"] for g in head.find_all("g", css="series")}  # five classes: no AUC
     for chart in (loss, accuracy, head):
         x_label, y_label = [t.all_text() for t in chart.find_all("text", css="axis-label")]
         assert x_label == "epoch" and y_label

@@ -93,4 +93,7 @@ def test_confusion_cells_list_their_images_worst_first(trained, squares):
         [i for i in range(len(report.labels)) if report.labels[i] != report.predicted[i]], key=lambda i: -report.losses[i]
     )
     assert report.images.shape == (len(squares), 3, 16, 16) and report.images.dtype == torch.uint8
-    assert report.indices == list(range(len(squares))) and report.threshold is None and report.scores is None
+    assert report.indices == list(range(len(squares)))
+    # Two classes: the classification head scores p(class 1) against its threshold, 0.5 until one is chosen.
+    assert report.threshold == 0.5
+    assert list(report.scores) == pytest.approx([row[1] for row in report.probabilities], abs=1e-6)
