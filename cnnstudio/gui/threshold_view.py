@@ -31,11 +31,11 @@ log = logging.getLogger(__name__)
 
 NO_RUN = "Train a model first (Train tab) or open a run (Runs tab); its threshold is chosen here."
 NOT_THRESHOLDED = (
-    "<b>{run}</b>: this run's head decides by the highest probability; there is no threshold to choose.<br><br>"
-    "A threshold applies to two-class defect / forgery runs trained with the heatmap head "
-    "(manufacturing.surfaces, documents.forgery) and to logo runs trained with the box head (marketing.logos): "
-    "they flag an image when its score, 1 - p(normal), reaches the threshold. Train such a run (pick the "
-    "dataset in the Data tab; its default head is the right one) and open it here."
+    "<b>{run}</b>: this run tells {count} classes apart and decides by the highest probability; "
+    "there is no threshold to choose.<br><br>"
+    "A threshold applies to two-class runs (ok / defect, genuine / forged, no logo / logo, or any two class "
+    "folders, normal first): they flag an image as the second class when its score, 1 - p(first class), "
+    "reaches the threshold. Train a two-class run and open it here."
 )
 SLIDER_TIP = (
     "The decision threshold: an image is flagged as {pos} when its score (1 - p({neg})) is at or above it.<br>"
@@ -124,8 +124,9 @@ class ThresholdView(QWidget):
             return
         name = Path(self.run_dir).name
         self.run_label.setText(f"Run <b>{name}</b>")
-        if _head_id(self.run_dir) == "classification":  # run.json says so: no need to evaluate
-            self._show_notice(NOT_THRESHOLDED.format(run=name))
+        head_id, class_names = _head_and_classes(self.run_dir)
+        if head_id == "classification" and len(class_names) > 2:  # run.json says so: no need to evaluate
+            self._show_notice(NOT_THRESHOLDED.format(run=name, count=len(class_names)))
             return
         self._show_notice(f"Evaluating <b>{name}</b> on its validation split...")
         self._wanted = True
@@ -149,7 +150,7 @@ class ThresholdView(QWidget):
             self._show_notice(f"<b>{name}</b> could not be evaluated:<br>{error}")
             return
         if report.threshold is None:
-            self._show_notice(NOT_THRESHOLDED.format(run=name))
+            self._show_notice(NOT_THRESHOLDED.format(run=name, count=len(report.class_names)))
             return
         from cnnstudio.core.threshold_curves import report_scores, score_curves, score_histograms
 
@@ -310,13 +311,15 @@ class ThresholdView(QWidget):
         self._update_state()
 
 
-def _head_id(run_dir: str) -> str:
+def _head_and_classes(run_dir: str) -> tuple[str, list[str]]:
+    """The run's head id and class names from its run.json ("" and [] when it cannot be read)."""
     try:
         from cnnstudio.core.runs import RunFolder
 
-        return str(RunFolder(run_dir).read_info().get("head_id", ""))
-    except (CNNStudioError, OSError, ValueError):
-        return ""
+        info = RunFolder(run_dir).read_info()
+        return str(info.get("head_id", "")), [str(name) for name in info.get("class_names", [])]
+    except (CNNStudioError, OSError, ValueError, TypeError):
+        return "", []
 
 
 def _quietly(widget: QWidget, change: Any) -> None:
