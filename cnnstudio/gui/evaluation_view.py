@@ -15,7 +15,7 @@ import math
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSplitter, QVBoxLayout, QWidget
 
@@ -44,6 +44,9 @@ SUMMARY_TIP = "\n\n".join([
 
 class EvaluationView(QWidget):
     """Confusion matrix, per-class table and a gallery of the chosen cell's images for one run."""
+
+    # A gallery tile to look at in Try an image: run_dir, (3, S, S) uint8 image, a name for it.
+    try_image = Signal(str, object, str)
 
     def __init__(self, controller: Any, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -97,6 +100,7 @@ class EvaluationView(QWidget):
         upper_layout.addLayout(matrix_box, 3)
         upper_layout.addLayout(table_box, 2)
         self.gallery = MistakesGallery(self.gradcams)
+        self.gallery.image_chosen.connect(self._try_image)
         self.splitter = QSplitter(Qt.Orientation.Vertical)
         self.splitter.addWidget(upper)
         self.splitter.addWidget(self.gallery)
@@ -158,6 +162,16 @@ class EvaluationView(QWidget):
         self._shown = None
         self.controller.evaluations.forget(self.run_dir)
         self._refresh()
+
+    def _try_image(self, position: int) -> None:
+        report = self.report
+        if report is None:
+            return
+        names = report.class_names
+        true_name, decided = names[report.labels[position]], names[report.predicted[position]]
+        source = Path(report.sources[position]).name if report.sources else f"image {report.indices[position]}"
+        name = f"{SPLIT_WORDS.get(report.split, report.split)} {source} (true {true_name}, said {decided})"
+        self.try_image.emit(self.run_dir, report.images[position], name.replace("/", " "))
 
     # ---- results ------------------------------------------------------------------
     def _on_ready(self, run_dir: str, split: str, report: Any, error: str) -> None:

@@ -72,6 +72,7 @@ class MainWindow(QMainWindow):
         if self.controller.runs_root is None and isinstance(saved_workspace, str) and saved_workspace:
             self.controller.runs_root = Path(saved_workspace)
         self.controller.run_event.connect(self._on_run_event)
+        self.evaluation_view.try_image.connect(self._try_evaluated_image)
         self._show_threads()
         self.controller.message.connect(self.show_message)
         self.model_view.validity_changed.connect(lambda ok, reason: self.controller.set_blocking_problem(None if ok else reason))
@@ -128,6 +129,11 @@ class MainWindow(QMainWindow):
     def _try_image(self) -> None:
         self.tabs.setCurrentWidget(self.predict_view)
         self.predict_view.choose_image()
+
+    def _try_evaluated_image(self, run_dir: str, image: object, name: str) -> None:
+        """A double-clicked Evaluate tile, opened in Try an image with its run."""
+        self.tabs.setCurrentWidget(self.predict_view)
+        self.predict_view.predict_image(image, name, run_dir)
 
     def _toggle_full_screen(self) -> None:
         self.showNormal() if self.isFullScreen() else self.showFullScreen()

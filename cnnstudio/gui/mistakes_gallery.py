@@ -8,6 +8,7 @@
 Each tile is the image at the model's input size (what the model saw),
 scaled up without smoothing, captioned "true -> predicted", the two most
 likely classes and the image's loss. One widget paints every tile.
+Double-clicking a tile emits ``image_chosen`` with its report position.
 """
 
 from __future__ import annotations
@@ -16,8 +17,8 @@ import math
 from typing import Any
 
 import numpy as np
-from PySide6.QtCore import QEvent, QRect, Qt
-from PySide6.QtGui import QPainter, QPaintEvent
+from PySide6.QtCore import QEvent, QRect, Qt, Signal
+from PySide6.QtGui import QMouseEvent, QPainter, QPaintEvent
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QScrollArea, QToolTip, QVBoxLayout, QWidget
 
 from cnnstudio.gui.gradcam_loader import GradCamLoader
@@ -78,6 +79,13 @@ class _Canvas(QWidget):
             return True
         return super().event(event)
 
+    def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:
+        index = self.tile_at(int(event.position().x()), int(event.position().y()))
+        if index >= 0:
+            self.gallery.image_chosen.emit(self.gallery.positions[index])
+        else:
+            super().mouseDoubleClickEvent(event)
+
     def paintEvent(self, event: QPaintEvent) -> None:
         painter = QPainter(self)
         painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, False)
@@ -105,6 +113,8 @@ class _Canvas(QWidget):
 
 class MistakesGallery(QWidget):
     """One cell's images, worst first, with an overlay chooser (None / Grad-CAM / head heat map)."""
+
+    image_chosen = Signal(int)  # the report position of a double-clicked tile
 
     def __init__(self, gradcams: GradCamLoader, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -280,4 +290,5 @@ def _tooltip(report: Any, position: int) -> str:
     if report.scores is not None and report.threshold is not None:
         lines.append(f"score {report.scores[position]:.3f} against threshold {report.threshold:.3f}")
     lines.append(f"loss {report.losses[position]:.3f} = -log p(true class): how wrong, not just whether")
+    lines.append("Double-click: open it in Try an image, to explain it with other layers and classes.")
     return "\n".join(lines)

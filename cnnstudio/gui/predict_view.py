@@ -1,5 +1,8 @@
 """The Try an image tab: open or drop an image file and see what the latest run's model decides.
 
+Double-clicking an image in the Evaluate tab's gallery opens it here too
+(``predict_image``), to look at it with other Grad-CAM layers and classes.
+
 The model (best weights) is loaded once per run and predicts on a worker
 thread through ``TrainedModel.predict_files``; the view shows the image as the
 model sees it (letterboxed to its input size), the class probabilities as
@@ -52,7 +55,8 @@ class PredictView(QWidget):
         super().__init__(parent)
         self.controller = controller
         self.run_dir = ""
-        self.path = ""
+        self.path = ""  # the file shown, or the name of an in-memory image (from the Evaluate gallery)
+        self.image: Any = None  # that in-memory (3, H, W) uint8 image, else None
         self.entry: dict[str, Any] | None = None
         self.fitted: np.ndarray | None = None  # (S, S, 3) uint8: the input as the model sees it
         self.overlay: np.ndarray | None = None  # (S, S, 3) uint8: what the explanation picture shows
@@ -133,7 +137,9 @@ class PredictView(QWidget):
         """Predict with this run from now on (and again for the image already shown)."""
         self.run_dir = str(run_dir)
         self.run_label.setText(f"Run {Path(self.run_dir).name} (best weights). Open or drop an image to try it.")
-        if self.path:
+        if self.image is not None:
+            self.predict_image(self.image, self.path)
+        elif self.path:
             self.predict_file(self.path)
 
     def choose_image(self) -> None:
@@ -154,13 +160,24 @@ class PredictView(QWidget):
 
     def predict_file(self, path: str | Path) -> None:
         """Predict ``path`` on the worker; the result is drawn (and ``predicted`` emitted) when it is back."""
-        self.path = str(path)
+        self.path, self.image = str(path), None
+        self._start_prediction()
+
+    def predict_image(self, image: Any, name: str, run_dir: str = "") -> None:
+        """Predict an in-memory (3, H, W) uint8 image called ``name`` (an Evaluate tile), with ``run_dir`` if given."""
+        if run_dir and str(run_dir) != self.run_dir:
+            self.run_dir = str(run_dir)
+            self.run_label.setText(f"Run {Path(self.run_dir).name} (best weights). Open or drop an image to try it.")
+        self.path, self.image = str(name), image
+        self._start_prediction()
+
+    def _start_prediction(self) -> None:
         self.error_label.setText("")
         self.file_label.setText(f"{Path(self.path).name}: predicting...")
-        in_background("cnnstudio-predict", self._predict, self.path, self.run_dir, self.controller.runs_root,
-                      uses_torch=True)
+        in_background("cnnstudio-predict", self._predict, self.path, self.image, self.run_dir,
+                      self.controller.runs_root, uses_torch=True)
 
-    def _predict(self, path: str, run_dir: str, runs_root: Any) -> None:
+    def _predict(self, path: str, image: Any, run_dir: str, runs_root: Any) -> None:
         fitted = None
         try:
             run_dir = run_dir or _latest_run(runs_root)
@@ -169,12 +186,17 @@ class PredictView(QWidget):
                 return
             model = self.cache.get(run_dir, "best")
             with self._model_lock:
-                [entry] = model.predict_files([path], policy=RESIZE_POLICY)
+                if image is None:
+                    [entry] = model.predict_files([path], policy=RESIZE_POLICY)
+                else:
+                    [entry] = model.predict_images([image], policy=RESIZE_POLICY)
+                    entry["file"] = path
             if "error" not in entry:
                 from cnnstudio.core.gradcam import default_gradcam_layer, gradcam_layer_names
                 from cnnstudio.core.image_io import fit_image, read_image
 
-                fitted = fit_image(read_image(Path(path)), model.input_size, RESIZE_POLICY).permute(1, 2, 0).numpy()
+                source = read_image(Path(path)) if image is None else image
+                fitted = fit_image(source, model.input_size, RESIZE_POLICY).permute(1, 2, 0).numpy()
                 entry["input_size"] = model.input_size
                 entry["gradcam_layers"] = gradcam_layer_names(model.model)
                 entry["gradcam_default"] = default_gradcam_layer(model.model)
