@@ -18,7 +18,11 @@ import gc
 
 from PySide6.QtCore import QObject, QTimer
 
+from cnnstudio.gui.background import running_workers
+
 CHECK_INTERVAL_MS = 500
+# While an app worker runs, collection waits, unless this many times the usual backlog has built up.
+BUSY_BACKLOG_FACTOR = 50
 
 
 class GuiThreadGarbageCollector(QObject):
@@ -35,7 +39,14 @@ class GuiThreadGarbageCollector(QObject):
         self.timer.start()
 
     def collect_due(self) -> int:
-        """Collect the generations whose allocation counts passed Python's thresholds; the number of objects freed."""
+        """Collect the generations whose allocation counts passed Python's thresholds; the number of objects freed.
+
+        Not while an app worker runs (unless garbage piles up): every crash
+        reproduced in the test suite was a collection on the GUI thread while
+        a worker was loading a model.
+        """
+        if running_workers() and gc.get_count()[0] <= self.threshold[0] * BUSY_BACKLOG_FACTOR:
+            return 0
         return collect_due_garbage(self.threshold)
 
     def stop(self) -> None:

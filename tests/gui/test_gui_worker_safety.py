@@ -80,3 +80,24 @@ def test_collect_due_garbage_leaves_young_counts_alone() -> None:
     cycle.append(cycle)
     del cycle
     assert collect_due_garbage((0, 10**9, 10**9)) >= 1
+
+
+def test_the_collector_waits_while_a_worker_runs(qtbot) -> None:
+    collector = GuiThreadGarbageCollector()
+    collector.timer.stop()  # driven by hand here
+    try:
+        gc.collect()
+        freed: list[bool] = []
+        holder = CycleHolder()
+        holder.destroyed.connect(lambda: freed.append(True), Qt.ConnectionType.DirectConnection)
+        del holder
+        kept = [[index] for index in range(2 * collector.threshold[0])]  # past the threshold, far below the cap
+        release = threading.Event()
+        in_background("test-busy-worker", release.wait, 10)
+        assert collector.collect_due() == 0 and freed == []
+        release.set()
+        assert wait_for_background(timeout=10)
+        assert collector.collect_due() > 0 and freed == [True]
+        del kept
+    finally:
+        collector.stop()
