@@ -124,10 +124,9 @@ class ClassificationHead(Head):
         if not hasattr(self, "threshold"):
             raise ConfigError(f"a {self.num_classes}-class classification head decides by the highest probability; "
                               "only a two-class one has a threshold")
-        value = float(value)
-        if not 0.0 < value < 1.0:
-            raise ConfigError(f"threshold must be between 0 and 1 (exclusive), got {value:g}")
-        self.threshold.fill_(value)
+        from cnnstudio.core.threshold import validate_threshold  # it imports this module: import late
+
+        self.threshold.fill_(validate_threshold(value))
 
     def _load_from_state_dict(self, state_dict, prefix, *args, **kwargs):  # type: ignore[no-untyped-def]
         # Runs saved before two-class heads had a threshold decided by the argmax: 0.5 does the same.
