@@ -20,6 +20,18 @@ def wait_for_evaluation(qtbot, view, split: str = "val", timeout: int = 60_000) 
     qtbot.waitUntil(lambda: bool(view.error) or (view.report is not None and view.report.split == split), timeout=timeout)
 
 
+def open_evaluation_view(qtbot, controller, run: Path):
+    """A new, shown EvaluationView on ``run``, once its validation report (or error) is on screen."""
+    from cnnstudio.gui.evaluation_view import EvaluationView
+
+    view = EvaluationView(controller)
+    qtbot.addWidget(view)
+    controller.run_opened.emit(str(run))
+    view.show()
+    wait_for_evaluation(qtbot, view)
+    return view
+
+
 def click_cell(qtbot, table, row: int, column: int) -> None:
     """Click a confusion-matrix cell with the mouse, as a person would."""
     rect = table.visualItemRect(table.item(row, column))

@@ -8,10 +8,9 @@ import numpy as np
 import pytest
 
 from cnnstudio.core.threshold import set_run_threshold
-from cnnstudio.gui.evaluation_view import EvaluationView
 from cnnstudio.gui.mistakes_gallery import HEAD_MAP
 from cnnstudio.runner import evaluate_run
-from tests.gui.gui_evaluate_helpers import click_cell, shown_matrix, train_tiny_run, wait_for_evaluation
+from tests.gui.gui_evaluate_helpers import click_cell, open_evaluation_view, shown_matrix, train_tiny_run
 
 
 @pytest.fixture(scope="module")
@@ -20,11 +19,7 @@ def surfaces_run(tmp_path_factory) -> Path:
 
 
 def test_head_heat_map_overlay_and_threshold(qtbot, controller, surfaces_run):
-    view = EvaluationView(controller)
-    qtbot.addWidget(view)
-    controller.run_opened.emit(str(surfaces_run))
-    view.show()
-    wait_for_evaluation(qtbot, view)
+    view = open_evaluation_view(qtbot, controller, surfaces_run)
     report = view.report
     assert report.heatmaps is not None and report.threshold is not None
     assert f"threshold {report.threshold:.2f}" in view.summary.text()
@@ -39,11 +34,7 @@ def test_head_heat_map_overlay_and_threshold(qtbot, controller, surfaces_run):
 
 
 def test_a_new_threshold_is_evaluated_when_the_tab_is_shown_again(qtbot, controller, surfaces_run):
-    view = EvaluationView(controller)
-    qtbot.addWidget(view)
-    controller.run_opened.emit(str(surfaces_run))
-    view.show()
-    wait_for_evaluation(qtbot, view)
+    view = open_evaluation_view(qtbot, controller, surfaces_run)
     first = view.report
     view.hide()
     set_run_threshold(surfaces_run, 0.999)  # the Threshold tab would do this; every image becomes "ok"
