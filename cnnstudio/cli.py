@@ -60,6 +60,7 @@ def options_for(dataset: str, options: dict[str, Any]) -> dict[str, Any]:
 def build_train_config(args: argparse.Namespace) -> Any:
     """The run config: --config (or the defaults = `recommended`), then --preset, then the flags."""
     from cnnstudio.core.config import RunConfig, replace_nested
+    from cnnstudio.core.dataset_ids import dataset_folder, folder_dataset_id
     from cnnstudio.core.presets import apply_preset
 
     config = RunConfig.load(args.config) if args.config else RunConfig()
@@ -68,8 +69,9 @@ def build_train_config(args: argparse.Namespace) -> Any:
     changes: dict[str, Any] = {}
     if args.dataset:
         dataset = args.dataset
-        if os.sep in dataset or "/" in dataset or Path(dataset).exists():
-            dataset = str(Path(dataset).expanduser().resolve())  # runs must find it again from anywhere
+        folder = dataset_folder(dataset)
+        if folder is not None:
+            dataset = folder_dataset_id(folder.resolve())  # runs must find it again from anywhere
         if dataset != config.dataset.id:
             changes["dataset.options"] = options_for(dataset, config.dataset.options)
         changes["dataset.id"] = dataset

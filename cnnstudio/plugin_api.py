@@ -10,6 +10,7 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
+from cnnstudio.core.dataset_ids import folder_dataset_id
 from cnnstudio.errors import CNNStudioError, ConfigError, DatasetError
 from cnnstudio.hookspecs import hookimpl
 from cnnstudio.plugin_files import private_module
@@ -39,6 +40,7 @@ _LAZY = {
 
 __all__ = [
     "hookimpl", "DatasetSpec", "DatasetOption", "HeadSpec", "TASKS", "NORMAL_CLASS_NAMES", "class_order", "private_module",
+    "folder_dataset_id",
     "CNNStudioError", "ConfigError", "DatasetError", *_LAZY,
 ]
 

@@ -31,6 +31,7 @@ from typing import Any, Sequence
 import pluggy
 
 from cnnstudio import hookspecs
+from cnnstudio.core.dataset_ids import absolute_folder, dataset_folder
 from cnnstudio.errors import CNNStudioError, ConfigError, DatasetError
 from cnnstudio.plugin_discovery import (
     FOLDER_PACKAGE,
@@ -268,16 +269,20 @@ class StudioPluginManager:
         return dict(self._heads)
 
     def dataset(self, id_or_folder: str) -> DatasetSpec:
-        """A dataset by id, or the dataset a plugin reads from an existing folder."""
+        """A dataset by id, or the dataset a plugin reads from a folder.
+
+        Every id this manager hands out comes back here: a registered id, ``folder:PATH``
+        (what the folder layouts name an opened folder) or a plain path, relative,
+        with ``~``, spaces or non-ASCII names.
+        """
         if id_or_folder in self._datasets:
             return self._datasets[id_or_folder]
-        path = Path(str(id_or_folder)).expanduser()
-        if path.is_dir():
-            return self.open_folder(path)
-        text = str(id_or_folder)
-        if os.sep in text or "/" in text or text.startswith((".", "~")) or path.exists():
-            reason = "not a folder" if path.exists() else "folder not found"
-            raise DatasetError(f"{reason}: {path}")
+        folder = dataset_folder(str(id_or_folder))
+        if folder is not None and folder.is_dir():
+            return self.open_folder(folder)
+        if folder is not None:
+            reason = "not a folder" if folder.exists() else "folder not found"
+            raise DatasetError(f"{reason}: {folder}")
         known = ", ".join(self._datasets) or "none"
         raise DatasetError(f"unknown dataset '{id_or_folder}'; known: {known} (or give a folder of images)")
 
@@ -299,7 +304,7 @@ class StudioPluginManager:
         class folder, but it holds no images") and is raised as is; any other
         exception is recorded against the plugin and the next one is asked.
         """
-        path = Path(path).expanduser()
+        path = absolute_folder(path)
         if not path.is_dir():
             raise DatasetError(f"folder not found: {path}")
         broken: list[str] = []

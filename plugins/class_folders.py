@@ -17,7 +17,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from cnnstudio.plugin_api import IMAGE_EXTENSIONS, DatasetSpec, class_order, folder_options, hookimpl
+from cnnstudio.plugin_api import IMAGE_EXTENSIONS, DatasetSpec, folder_dataset_id, class_order, folder_options, hookimpl
 
 # Claims any folder of class sub-folders, so it is asked after specialised layouts.
 PLUGIN_PRIORITY = 100
@@ -48,7 +48,7 @@ def cnnstudio_open_folder(path: Path) -> DatasetSpec | None:
     if not class_names:
         return None
     return DatasetSpec(
-        id=f"folder:{path}",
+        id=folder_dataset_id(path),
         title=path.name or str(path),
         domain="Own images",
         description=(

@@ -31,7 +31,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from cnnstudio.plugin_api import IMAGE_EXTENSIONS, RESIZE_POLICIES, DatasetError, DatasetOption, DatasetSpec, folder_options, hookimpl
+from cnnstudio.plugin_api import IMAGE_EXTENSIONS, RESIZE_POLICIES, DatasetError, DatasetOption, DatasetSpec, folder_dataset_id, folder_options, hookimpl
 
 # Asked before the generic class-folder layout (100), which would misread
 # train/ and test/ as two classes.
@@ -51,7 +51,7 @@ def cnnstudio_open_folder(path: Path) -> DatasetSpec | None:
     types = _defect_types(path)
     shown = ", ".join(types[:6]) + (", ..." if len(types) > 6 else "") if types else "none found yet"
     return DatasetSpec(
-        id=f"folder:{path}",
+        id=folder_dataset_id(path),
         title=path.name or str(path),
         domain="Own images",
         description=(

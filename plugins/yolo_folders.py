@@ -29,7 +29,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from cnnstudio.plugin_api import IMAGE_EXTENSIONS, RESIZE_POLICIES, DatasetError, DatasetSpec, folder_options, hookimpl, private_module
+from cnnstudio.plugin_api import IMAGE_EXTENSIONS, RESIZE_POLICIES, DatasetError, DatasetSpec, folder_dataset_id, folder_options, hookimpl, private_module
 
 # Asked before the generic class-folder layout (100), which would misread
 # images/ and labels/ as two classes.
@@ -50,7 +50,7 @@ def cnnstudio_open_folder(path: Path) -> DatasetSpec | None:
     names = named[0] if named else ["object"]
     shown = ", ".join(names[:6]) + (", ..." if len(names) > 6 else "")
     return DatasetSpec(
-        id=f"folder:{path}",
+        id=folder_dataset_id(path),
         title=path.name or str(path),
         domain="Own images",
         description=(

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import difflib
 import tomllib
-from dataclasses import asdict, dataclass, field, fields, is_dataclass
+from dataclasses import asdict, dataclass, field, fields, is_dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -188,7 +188,14 @@ class RunConfig:
             raise ConfigError(f"{path}: config file not found") from None
         except (OSError, UnicodeDecodeError) as error:
             raise ConfigError(f"{path}: cannot read config ({error})") from None
-        return cls.from_toml(text, source=str(path))
+        config = cls.from_toml(text, source=str(path))
+        # A folder written relative to the config file means that folder, from any working folder.
+        from cnnstudio.core.dataset_ids import anchored_dataset_id
+
+        dataset_id = anchored_dataset_id(config.dataset.id, path.resolve().parent)
+        if dataset_id != config.dataset.id:
+            config = replace(config, dataset=replace(config.dataset, id=dataset_id))
+        return config
 
     def save(self, path: str | Path) -> None:
         from cnnstudio.core.atomic import atomic_write_text

@@ -11,6 +11,7 @@ from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (QFileDialog, QGroupBox, QLabel, QProgressBar, QPushButton, QSizePolicy, QTextBrowser,
                                QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget)
 
+from cnnstudio.core.dataset_ids import dataset_folder
 from cnnstudio.gui.dataset_options import DatasetOptionsForm
 from cnnstudio.gui.folder_drop import FolderDropMixin
 
@@ -130,7 +131,7 @@ class DatasetPanel(FolderDropMixin, QWidget):
         groups = [self.tree.topLevelItem(i) for i in range(self.tree.topLevelItemCount())]
         group = next((g for g in groups if g.text(0) == FOLDERS_GROUP), None) or self._group(FOLDERS_GROUP)
         if not any(group.child(i).data(0, KeyRole) == folder for i in range(group.childCount())):
-            self._entry(group, folder, Path(folder).name or folder, spec.description)
+            self._entry(group, folder, spec.title or folder, spec.description)
             group.setExpanded(True)
 
     def _items(self) -> list[QTreeWidgetItem]:
@@ -194,7 +195,8 @@ class DatasetPanel(FolderDropMixin, QWidget):
 
     def choose_folder(self) -> None:
         """Ask for a folder of images and load it."""
-        start = self._requested if self._requested and Path(self._requested).is_dir() else str(Path.home())
+        requested = dataset_folder(self._requested) if self._requested else None
+        start = str(requested) if requested is not None and requested.is_dir() else str(Path.home())
         folder = QFileDialog.getExistingDirectory(self, "Open image folder", start)
         if folder:
             self.controller.select_dataset(folder)
@@ -203,13 +205,14 @@ class DatasetPanel(FolderDropMixin, QWidget):
         self._requested = what
         self.busy.show()
         self.status.setStyleSheet("color: #555;")
-        self.status.setText(f"Loading {Path(what).name if what not in self.specs else self.specs[what].title}...")
+        folder = dataset_folder(what) if what not in self.specs else None
+        self.status.setText(f"Loading {folder.name if folder is not None else self.specs[what].title if what in self.specs else what}...")
         self.status.show()
 
     def _on_loaded(self, spec: Any, imageset: Any) -> None:
         self.busy.hide()
         self.status.hide()
-        key = spec.id if spec.id in self._plugin_datasets() else (self._requested or spec.id)
+        key = spec.id  # an opened folder's id is folder:PATH however it was asked for (path, drop, restart)
         if key not in self._plugin_datasets():
             self.tree.blockSignals(True)
             self._add_folder(key, spec)

@@ -270,7 +270,7 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event: QCloseEvent) -> None:
         self.settings.setValue("window/geometry", self.saveGeometry())
         self.settings.setValue("window/splitter", self.splitter.saveState())
-        if self.controller.spec is not None and not str(self.controller.spec.id).startswith("folder:"):
+        if self.controller.spec is not None:  # an opened folder too: its folder:PATH id opens it again
             self.settings.setValue("session/dataset", self.controller.spec.id)
         self.settings.setValue("session/config", self.controller.config.to_toml())
         self.report_action.shutdown()

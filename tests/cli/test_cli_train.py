@@ -133,8 +133,13 @@ def test_train_on_a_relative_class_folder_stores_its_absolute_path(tmp_path, mon
     assert code == 0
     result = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     saved = RunConfig.load(f"{result['run_dir']}/config.toml")
-    assert saved.dataset.id == str(tmp_path / "photos")
+    assert saved.dataset.id == f"folder:{tmp_path / 'photos'}"
     assert result["run_dir"].startswith(str(tmp_path / "runs"))
+    # The run retrains from its own config, from any working folder.
+    monkeypatch.chdir(tmp_path / "photos")
+    code = main(["train", "--config", f"{result['run_dir']}/config.toml", "--epochs", "1", "--threads", "1",
+                 "--out", str(tmp_path / "again"), "--json", "--no-progress"])
+    assert code == 0, capsys.readouterr().err
 
 
 def test_train_on_a_folder_with_broken_files_lists_them_and_still_trains(tmp_path, capsys):
