@@ -21,6 +21,7 @@ traceback) and everything else keeps working. Nothing here imports torch.
 from __future__ import annotations
 
 import difflib
+import logging
 import os
 import threading
 import traceback
@@ -32,6 +33,7 @@ import pluggy
 
 from cnnstudio import hookspecs
 from cnnstudio.core.dataset_ids import absolute_folder, dataset_folder
+from cnnstudio.core.standard_options import IMAGE_EXTENSIONS
 from cnnstudio.errors import CNNStudioError, ConfigError, DatasetError
 from cnnstudio.plugin_discovery import (
     FOLDER_PACKAGE,
@@ -51,6 +53,7 @@ from cnnstudio.specs import DatasetSpec, HeadSpec
 __all__ = ["PluginRecord", "PluginFailure", "StudioPluginManager", "get_plugin_manager",
            "bundled_plugins_dir", "FOLDER_PACKAGE", "PLUGIN_PATH_ENV", "DISABLE_ENV"]
 
+log = logging.getLogger(__name__)
 DISABLE_ENV = "CNNSTUDIO_DISABLE_PLUGINS"
 HOOKS = ("cnnstudio_datasets", "cnnstudio_heads", "cnnstudio_open_folder", "cnnstudio_on_event")
 
@@ -325,17 +328,23 @@ class StudioPluginManager:
                 return result
             self._fail(impl.plugin_name, "cnnstudio_open_folder",
                        f"returned {type(result).__name__}, expected a DatasetSpec or None")
+        if broken:
+            log.warning("%s: folder layout plugins failed: %s", path, "; ".join(broken))
+        if not _holds_images(path):
+            raise DatasetError(f"no images found in {path} (nor in its sub-folders): CNN Studio reads "
+                               f"{', '.join(IMAGE_EXTENSIONS)} files")
         layouts = "; ".join(self._layout_descriptions()) or "no folder layout plugins are loaded"
-        extra = f" ({'; '.join(broken)})" if broken else ""
-        raise DatasetError(f"{path}: no plugin recognises this folder's layout{extra}. "
-                           f"Layouts it may have: {layouts}")
+        raise DatasetError(f"{path} holds images, but not in a layout CNN Studio reads. Put them in one "
+                           f"sub-folder per class (ok/, defect/ ...), or use one of: {layouts}")
 
     def _layout_descriptions(self) -> list[str]:
+        """Each layout plugin's one-line LAYOUT (or docstring), in words for people."""
         descriptions = []
         for impl in self._impls("cnnstudio_open_folder"):
             doc = (getattr(impl.plugin, "LAYOUT", None) or getattr(impl.plugin, "__doc__", None) or "").strip()
             first = doc.splitlines()[0].rstrip(".") if doc else ""
-            descriptions.append(f"{impl.plugin_name} ({first})" if first else impl.plugin_name)
+            if first and impl.plugin_name != "class_folders":  # the class-folder layout is named in the message
+                descriptions.append(first)
         return descriptions
 
     def emit(self, event: object) -> None:
@@ -359,6 +368,18 @@ class StudioPluginManager:
                                     version="", datasets=[], heads=[], layouts=False, observer=False,
                                     status="failed to load", failures=[asdict(failure)]))
         return entries
+
+
+def _holds_images(folder: Path, budget: int = 5000) -> bool:
+    """Whether ``folder`` or a sub-folder holds an image file (by name; at most ``budget`` entries looked at)."""
+    for _root, dirs, files in os.walk(folder):
+        dirs[:] = [name for name in dirs if not name.startswith(".")]
+        if any(Path(name).suffix.lower() in IMAGE_EXTENSIONS for name in files):
+            return True
+        budget -= len(files) + len(dirs)
+        if budget <= 0:
+            return True  # too big to be sure: let the layout message speak
+    return False
 
 
 _manager: StudioPluginManager | None = None

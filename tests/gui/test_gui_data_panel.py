@@ -67,7 +67,7 @@ def test_broken_folder_lists_each_unreadable_file_and_why(qtbot, controller, tmp
     assert set(reasons) == {str(folder / "defect" / "truncated.png"), str(folder / "ok" / "notes.png")}
     assert "truncated" in reasons[str(folder / "defect" / "truncated.png")]
     assert "not a readable image" in reasons[str(folder / "ok" / "notes.png")]
-    assert panel.selected_key() == str(folder)  # listed under "Opened folders", with its options
+    assert panel.selected_key() == f"folder:{folder}"  # listed under "Opened folders", with its options
     assert "size" in panel.form.editors
 
 
@@ -81,7 +81,7 @@ def test_folder_that_is_not_a_dataset_shows_the_reason_inline(qtbot, controller,
         panel.choose_folder()
         assert panel.busy.isVisible() and view.summary.text().startswith("Loading")
     message = blocker.args[1]
-    assert "no plugin recognises this folder's layout" in message
+    assert message.startswith(f"no images found in {tmp_path / 'notes'}")
     assert panel.status.isVisible() and panel.status.text() == message
     assert not panel.busy.isVisible()
     assert view.model.rowCount() == 0

@@ -129,10 +129,22 @@ def test_open_folder_uses_the_first_plugin_that_claims_it(manager, tmp_path):
 
 
 def test_open_folder_nobody_claims_names_folder_and_layouts(manager, tmp_path):
+    (tmp_path / "IMG_0001.jpg").write_bytes(b"not decoded to decide")
     with pytest.raises(DatasetError) as caught:
         manager.open_folder(tmp_path)
-    assert str(tmp_path) in str(caught.value) and "good (" in str(caught.value)
+    message = str(caught.value)
+    assert message.startswith(f"{tmp_path} holds images, but not in a layout CNN Studio reads")
+    assert "one sub-folder per class" in message and "A well-behaved fixture plugin" in message
     assert isinstance(caught.value, CNNStudioError)
+
+
+def test_open_folder_without_images_says_so_in_words(manager, tmp_path):
+    (tmp_path / "notes").mkdir()
+    (tmp_path / "notes" / "readme.txt").write_text("hello")
+    with pytest.raises(DatasetError) as caught:
+        manager.open_folder(tmp_path)
+    assert str(caught.value).startswith(f"no images found in {tmp_path}")
+    assert "plugin" not in str(caught.value)
 
 
 def test_heads_for_task_filters_by_task(manager):
