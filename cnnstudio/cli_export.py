@@ -10,6 +10,7 @@ file was written but parity FAILED; 2 bad run folder, format or output path.
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -43,6 +44,8 @@ def export_run(run_dir: str | Path, format: str, out: str | Path | None = None, 
     if path.is_dir():
         raise RunError(f"{path}: --out is a folder; give a file name such as {path / ('model.' + EXTENSIONS[format])}")
     trained = load_run_model(run_dir, manager=manager)
+    if trained.note:  # a run stopped before its first best exports its last checkpoint
+        print(f"cnnstudio: note: {trained.note}", file=sys.stderr)
     _, imageset, _ = prepare(trained.config, manager)
     images, description = parity_images(trained.config, imageset)
     return export_model(trained, format, path, images, description)

@@ -25,6 +25,12 @@ def existing_run_dir(text: str) -> Path:
     return path
 
 
+def say_checkpoint_note(note: str) -> None:
+    """Tell people (on stderr, so ``--json`` output stays one line) which checkpoint stands in for best."""
+    if note:
+        print(f"cnnstudio: note: {note}", file=sys.stderr)
+
+
 def cmd_evaluate(args: argparse.Namespace) -> int:
     from cnnstudio.cli_explain import format_mistakes, worst_mistakes
     from cnnstudio.runner import evaluate_run
@@ -34,6 +40,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         kwargs["dataset"] = args.dataset
 
     report = evaluate_run(existing_run_dir(args.run_dir), **kwargs)
+    say_checkpoint_note(report.weights_note)
     data = report.to_dict()
     data.setdefault("run_dir", str(args.run_dir))
     data["mistakes"] = worst_mistakes(report, args.mistakes)
@@ -51,6 +58,7 @@ def cmd_predict(args: argparse.Namespace) -> int:
     from cnnstudio.runner import load_run_model
 
     model = load_run_model(existing_run_dir(args.run_dir))
+    say_checkpoint_note(model.note)
     if args.threshold is not None:
         from cnnstudio.core.threshold import validate_threshold
 
@@ -79,14 +87,17 @@ def cmd_predict(args: argparse.Namespace) -> int:
             if "gradcam" in entry:
                 print(f"  Grad-CAM: {entry['gradcam']}")
     if args.json:
-        print(json_line({"run_dir": str(args.run_dir), "predictions": entries, "failed": failed}))
+        print(json_line({"run_dir": str(args.run_dir), "predictions": entries, "failed": failed,
+                         "weights": model.which, "weights_note": model.note}))
     return EXIT_FAILED if failed else EXIT_OK
 
 
 def cmd_threshold(args: argparse.Namespace) -> int:
+    from cnnstudio.core.runs import RunFolder
     from cnnstudio.core.threshold import run_threshold, set_run_threshold
 
     run_dir = existing_run_dir(args.run_dir)
+    say_checkpoint_note(RunFolder(run_dir).checkpoint().note)
     if args.recall is not None or args.fpr is not None:
         from cnnstudio.cli_threshold import solve_command
 

@@ -124,7 +124,10 @@ def resume_run(
 
 
 def load_run_model(run_dir: Path, which: str = "best", manager: Any | None = None) -> TrainedModel:
-    """A run's trained model, with its head taken from the plugins."""
+    """A run's trained model, with its head taken from the plugins.
+
+    A run stopped before its first best checkpoint gives its last one, with ``model.note`` saying so.
+    """
     manager = _manager(manager)
     head_id = str(RunFolder(run_dir).read_info().get("head_id", "classification"))
     return load_trained_model(run_dir, which, head_spec=manager.head(head_id))

@@ -120,6 +120,8 @@ class EvaluationReport:
     indices: list[int] = field(default_factory=list)  # positions in the evaluated ImageSet
     scores: list[float] | None = None  # thresholded heads: P(not class 0)
     threshold: float | None = None  # the head's decision threshold, if it has one
+    weights: str = "best"  # the checkpoint evaluated ("last" for a run stopped before its first best)
+    weights_note: str = ""  # why it is not the best one, for people ("" when it is)
     # Not in to_dict: the evaluated images at the model's input size, (N, 3, S, S)
     # uint8, and the head's own maps (N, h, w) in [0, 1] when it draws one.
     images: Any = field(default=None, repr=False)
@@ -157,6 +159,8 @@ class EvaluationReport:
             "indices": self.indices,
             "scores": self.scores,
             "threshold": self.threshold,
+            "weights": self.weights,
+            "weights_note": self.weights_note,
         }
 
 
@@ -212,6 +216,8 @@ def evaluate(model: TrainedModel, imageset: ImageSet, split: str = "test", batch
         indices=indices.tolist(),
         scores=None if score is None else score.float().tolist(),
         threshold=model.threshold,
+        weights=model.which,
+        weights_note=getattr(model, "note", ""),
         images=images,
         heatmaps=None if heatmaps is None else heatmaps.float(),
     )

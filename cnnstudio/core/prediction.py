@@ -1,6 +1,6 @@
 """A trained run's model, loaded from its folder, predicting on images and files.
 
-    model = load_trained_model(run_dir)              # best weights, eval mode, CPU
+    model = load_trained_model(run_dir)              # best weights (else last, with model.note), eval mode, CPU
     model.predict_files([Path("shelf.jpg")])         # [{"file":..., "class": "cola", ...}]
 
 Weights come from safetensors only; nothing is unpickled.
@@ -35,6 +35,7 @@ class TrainedModel:
     which: str = "best"
     head_id: str = "classification"
     device: torch.device = field(default_factory=lambda: torch.device("cpu"))
+    note: str = ""  # why ``which`` is not the checkpoint asked for (a run stopped before its first best)
 
     @property
     def input_size(self) -> int:
@@ -138,8 +139,9 @@ def load_trained_model(
 ) -> TrainedModel:
     """Rebuild a run's model from config.toml and run.json and load its ``which`` weights.
 
-    ``head_spec`` is needed for heads other than the built-in classification
-    one (the runner gets it from the plugin manager).
+    Missing ``which`` weights fall back to the other checkpoint (``RunFolder.checkpoint``):
+    the model's ``which`` and ``note`` say so. ``head_spec`` is needed for heads other than
+    the built-in classification one (the runner gets it from the plugin manager).
     """
     run = RunFolder(run_dir)
     config = run.load_config()
@@ -152,6 +154,8 @@ def load_trained_model(
         if head_id != "classification":
             raise RunError(f"{run.path}: the run uses head '{head_id}'; load it through its plugin")
         head_spec = HeadSpec("classification", "Classification", build_classification_head, ("classification", "defect"))
+    checkpoint = run.checkpoint(which)
+    which = checkpoint.which
     model = build_model(config.model, head_spec.build, len(class_names), config.head.options)
     weights = run.load_weights(which)
     try:
@@ -162,4 +166,4 @@ def load_trained_model(
         raise RunError(f"{run.path}: {relative} does not fit the model in config.toml ({first})") from None
     device = torch.device(device)
     model.to(device).eval()
-    return TrainedModel(config, [str(n) for n in class_names], model, run.path, which, head_id, device)
+    return TrainedModel(config, [str(n) for n in class_names], model, run.path, which, head_id, device, checkpoint.note)

@@ -97,8 +97,10 @@ def render_report(run: RunFolder, split: str = "val", manager: Any | None = None
 
 def _evaluate(run: RunFolder, split: str, manager: Any | None, limit: int) -> tuple | str:
     """(EvaluationReport, filters, mistake positions, their Grad-CAM maps, layer) or why they cannot be made."""
-    if not run.weights_path("best").exists():
-        return f"{run.path}: weights/best.safetensors is missing (the run has not finished an epoch yet)"
+    try:
+        run.checkpoint()  # best, else last (a run stopped before its first best)
+    except CNNStudioError as error:
+        return str(error)
     from cnnstudio.core.evaluation import evaluate
     from cnnstudio.core.gradcam import default_gradcam_layer, grad_cam
     from cnnstudio.runner import load_run_model, prepare

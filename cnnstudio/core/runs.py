@@ -20,6 +20,7 @@ import io
 import json
 import os
 import re
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -74,6 +75,16 @@ def list_runs(root: Path | None = None) -> list[RunFolder]:
     if not root.is_dir():
         return []
     return [RunFolder(p) for p in sorted(root.iterdir()) if (p / CONFIG_FILE).is_file()]
+
+
+@dataclass(frozen=True)
+class Checkpoint:
+    """The saved weights a run's model loads: ``which`` ("best" or "last"), its epoch, and a note for
+    people when it is not the checkpoint that was asked for ("" when it is)."""
+
+    which: str
+    epoch: int
+    note: str = ""
 
 
 class RunFolder:
@@ -170,6 +181,40 @@ class RunFolder:
         path = self.weights_path(which)
         atomic_write_bytes(path, data)
         return path
+
+    def weights_epoch(self, which: str = "best") -> int:
+        """The epoch saved in the ``which`` weights' metadata (0: saved during epoch 1, or unknown).
+
+        Read from the safetensors header alone, so it needs neither torch nor the tensors.
+        """
+        try:
+            with self.weights_path(which).open("rb") as handle:
+                size = int.from_bytes(handle.read(8), "little")
+                header = json.loads(handle.read(size)) if 0 < size < 100_000_000 else {}
+            return int(header.get("__metadata__", {}).get("epoch", 0))
+        except (OSError, ValueError, TypeError, AttributeError):
+            return 0
+
+    def checkpoint(self, which: str = "best") -> Checkpoint:
+        """The checkpoint to load for ``which``: that one, or the other one with a note when it is missing.
+
+        A run stopped before its first validated epoch has last weights but no
+        best ones: its model is the last checkpoint, and the note says so. A run
+        with neither (killed before its first checkpoint) is a RunError naming it.
+        """
+        if self.weights_path(which).exists():
+            return Checkpoint(which, self.weights_epoch(which))
+        other = "last" if which == "best" else "best"
+        if self.weights_path(other).exists():
+            epoch = self.weights_epoch(other)
+            if which == "best":
+                when = f"epoch {epoch}" if epoch else "part of epoch 1"
+                note = f"This run was stopped before its first validated best; using its last checkpoint ({when})."
+            else:
+                note = f"This run has no last checkpoint; using its best one (epoch {epoch})."
+            return Checkpoint(other, epoch, note)
+        raise RunError(f"{self.path}: the run has no checkpoint yet (no weights/best.safetensors or "
+                       f"weights/last.safetensors): it was stopped before it saved any; train or resume it first")
 
     def load_weights(self, which: str = "best") -> dict[str, torch.Tensor]:
         from safetensors import SafetensorError

@@ -33,8 +33,10 @@ def validate_threshold(value: float) -> float:
 
 
 def run_threshold(run_dir: str | Path, which: str = "best") -> float | None:
-    """The threshold saved in the run's ``which`` weights, or None when its head has none."""
-    weights = RunFolder(run_dir).load_weights(which)
+    """The threshold saved in the run's ``which`` weights (its other checkpoint when those are missing),
+    or None when its head has none."""
+    run = RunFolder(run_dir)
+    weights = run.load_weights(run.checkpoint(which).which)
     value = weights.get(THRESHOLD_KEY)
     if value is None and _older_two_class_classifier(weights):
         return DEFAULT_THRESHOLD

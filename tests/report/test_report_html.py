@@ -177,4 +177,4 @@ def test_run_without_weights_still_gets_config_and_curves(classification, tmp_pa
     root = parse_page(write_report(copy))
     assert {h2.all_text() for h2 in root.find_all("h2")} == HEADINGS
     assert section(root, "curves").find_all("svg")
-    assert "weights/best.safetensors is missing" in section(root, "mistakes").all_text()
+    assert "has no checkpoint yet" in section(root, "mistakes").all_text()
