@@ -111,7 +111,7 @@ class StopOnInterrupt:
         if self.event.is_set():
             raise KeyboardInterrupt
         self.event.set()
-        print("\ncnnstudio: stopping after this batch (press Ctrl+C again to abort)", file=self.err, flush=True)
+        print("\ncnnstudio: stopping (press Ctrl+C again to abort)", file=self.err, flush=True)
 
     def requested(self) -> bool:
         return self.event.is_set()

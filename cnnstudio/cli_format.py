@@ -95,7 +95,8 @@ class TrainingPrinter:
         split = f"{event.num_train} train / {event.num_val} val / {event.num_test} test images"
         self._say(f"Run folder: {event.run_dir}")
         self._say(f"Training on {split}, {len(event.class_names)} classes ({classes})")
-        self._say(f"Device {event.device}, {event.threads} threads; epochs {event.start_epoch}..{event.epochs}")
+        threads = f"{event.threads} thread{'s' if event.threads != 1 else ''}"
+        self._say(f"Device {event.device}, {threads}; epochs {event.start_epoch}..{event.epochs}")
         if event.skipped_files:
             self._say(f"warning: skipped {len(event.skipped_files)} file(s) that could not be used:")
             for path, reason in event.skipped_files:

@@ -2,8 +2,9 @@
 
 Runs in a spawned process. It imports torch and loads the plugins first (the
 slow part of a start, so a standby child can do it ahead of time), then waits
-for ``(config, runs_root, run_dir, threads)`` or ``None`` on its command pipe,
-calls ``cnnstudio.runner.train_run`` and sends every event, pickled, on its
+for ``(config, runs_root, run_dir, threads, resume)`` or ``None`` on its command pipe
+(``threads`` 0: the config's own setting, automatic when that is 0 too),
+calls ``cnnstudio.runner.train_run`` (``resume_run`` to continue a run folder) and sends every event, pickled, on its
 event pipe. Any error becomes a RunFailed event; the GUI never sees a bare
 traceback or a silent exit.
 """
@@ -77,22 +78,23 @@ def child_main(connection: Connection, commands: Connection, stop: Any) -> None:
     if job is None:
         connection.close()
         return
-    config, runs_root, run_dir, threads = job
+    config, runs_root, run_dir, threads, resume = job
     sender = _Sender(connection, str(run_dir) if run_dir else "")
     code = 0
     try:
         from cnnstudio.errors import CNNStudioError
 
         try:
-            import torch
+            from cnnstudio.runner import resume_run, train_run
 
-            torch.set_num_threads(threads)
-            from cnnstudio.runner import train_run
-
-            train_run(
-                replace(config, threads=threads), runs_root=runs_root, run_dir=run_dir,
-                observers=[sender], stop_requested=lambda: stop.is_set() or sender.parent_gone,
-            )
+            stop_requested = lambda: stop.is_set() or sender.parent_gone  # noqa: E731
+            if resume:
+                resume_run(run_dir, observers=[sender], stop_requested=stop_requested)
+            else:
+                train_run(
+                    replace(config, threads=threads) if threads else config, runs_root=runs_root, run_dir=run_dir,
+                    observers=[sender], stop_requested=stop_requested,
+                )
         except CNNStudioError as error:  # a message for people (bad dataset id, bad config, NaN loss)
             code = 1
             if not sender.terminal_sent:

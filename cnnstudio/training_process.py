@@ -1,12 +1,18 @@
 """A training run in a spawned child process, polled by the GUI (DESIGN.md, "The training process").
 
-    process = TrainingProcess(config, threads=1)
+    process = TrainingProcess(config)      # threads: the config's, else every core (like the CLI)
     process.start()
     ...                                    # on a timer, never blocking:
     for event in process.poll():           # RunStarted, BatchEnded, ..., RunFinished | RunFailed
         view.show(event)
     process.request_stop()                 # cooperative: the trainer saves and finishes "cancelled"
     process.kill()                         # SIGKILL; poll() then reports one RunFailed
+
+Stop is answered between layers by the trainer. A child that still has not
+finished ``STOP_GRACE_S`` after ``request_stop()`` (one conv layer of a huge
+model can take longer) is killed by ``poll()``, which then reports the run as
+cancelled from what is on disk: the last checkpoint, written atomically, is
+intact, and the epoch under way is left out.
 
 The child (``cnnstudio.training_child``) re-creates the plugin manager and
 calls ``cnnstudio.runner.train_run``; only the RunConfig (plain values) and
@@ -29,18 +35,24 @@ from typing import Any
 
 from cnnstudio.core.config import RunConfig
 from cnnstudio.core.events import Event, RunFailed, RunFinished, RunStarted
+from cnnstudio.core.runs import RunFolder, now_iso
+from cnnstudio.errors import CNNStudioError
 from cnnstudio.training_child import child_main
 
 _TERMINAL = (RunFinished, RunFailed)
+STOP_GRACE_S = 2.0  # after request_stop(), how long the child may take to save and finish before poll() kills it
 
 
 def default_threads() -> int:
-    """Torch threads for a training child: every core this process may use but one (kept for the GUI)."""
+    """Torch threads for a run that does not set them: every core this process may use.
+
+    The same as the CLI (``core.device.resolve_threads(0)``): the GUI thread is idle while the child trains.
+    """
     try:
         cores = len(os.sched_getaffinity(0))
     except AttributeError:  # macOS, Windows
         cores = os.cpu_count() or 1
-    return max(1, cores - 1)
+    return max(1, cores)
 
 
 class TrainingProcess:
@@ -52,14 +64,21 @@ class TrainingProcess:
         runs_root: Path | None = None,
         run_dir: Path | None = None,
         threads: int | None = None,
+        resume: bool = False,
     ) -> None:
         self.config = config
+        self.resume = resume  # continue ``run_dir`` from its last checkpoint instead of a new run
         self.runs_root = Path(runs_root) if runs_root is not None else None
         self._run_dir = str(run_dir) if run_dir is not None else ""
-        # ``threads``, else the config's own setting, else the cores minus one.
-        self.threads = threads if threads else (config.threads if config.threads > 0 else default_threads())
+        # ``threads``, else the config's own setting; 0 stays in the run's config, so the run records
+        # "automatic" exactly like a CLI run (compare shows no difference) and trains on every core.
+        self._explicit_threads = threads if threads else max(0, config.threads)
+        self.threads = self._explicit_threads or default_threads()
         self._stop: Any = None  # the child's stop Event, once started
         self._stop_wanted = False
+        self._stop_asked: float | None = None  # monotonic time of the first request_stop()
+        self._started = time.monotonic()
+        self._killed_after_stop = False  # the child ignored Stop for STOP_GRACE_S and was killed
         self._process: multiprocessing.process.BaseProcess | None = None
         self._reader: Connection | None = None
         self._eof = False
@@ -74,7 +93,8 @@ class TrainingProcess:
         """
         if self._process is not None:
             raise RuntimeError("this TrainingProcess was already started; make a new one for another run")
-        job = (self.config, self.runs_root, Path(self._run_dir) if self._run_dir else None, self.threads)
+        job = (self.config, self.runs_root, Path(self._run_dir) if self._run_dir else None, self._explicit_threads,
+               self.resume)
         child = standby._take() if standby is not None else None
         if child is not None:
             try:
@@ -87,12 +107,18 @@ class TrainingProcess:
             child.commands.send(job)  # a few hundred bytes: the pipe buffers them until the child reads
         child.commands.close()
         self._process, self._reader, self._stop = child.process, child.events, child.stop
+        self._started = time.monotonic()
         if self._stop_wanted:
             self._stop.set()
 
     def request_stop(self) -> None:
-        """Ask the trainer to stop before its next batch; it saves "last" and finishes "cancelled"."""
+        """Ask the trainer to stop before its next layer; it saves "last" and finishes "cancelled".
+
+        A child still running ``STOP_GRACE_S`` later is killed by ``poll()`` and reported cancelled.
+        """
         self._stop_wanted = True
+        if self._stop_asked is None:
+            self._stop_asked = time.monotonic()
         if self._stop is not None:
             self._stop.set()
 
@@ -116,8 +142,12 @@ class TrainingProcess:
             self._process.join(0.05)
         if self._process.is_alive():
             self._process.kill()
+            self._killed_after_stop = True
         self._process.join(5)
         self._pending.extend(self._drain(100_000))
+        if self._killed_after_stop and self._final is None and not any(isinstance(e, _TERMINAL) for e in self._pending):
+            # Nobody may poll again (the window is closing): record the stop in the run folder now.
+            self._pending.append(record_stopped_run(self._run_dir, time.monotonic() - self._started))
 
     def __enter__(self) -> TrainingProcess:
         return self
@@ -169,10 +199,24 @@ class TrainingProcess:
         events.extend(self._drain(max_events - len(events)))
         for event in events:
             self._note(event)
+        self._enforce_stop()
         if self._final is None and self._eof and not self._pending and not self._process.is_alive():
-            self._final = RunFailed(self._run_dir, self._unexpected_exit_message(), "")
+            if self._killed_after_stop:
+                self._final = record_stopped_run(self._run_dir, time.monotonic() - self._started)
+            else:
+                self._final = RunFailed(self._run_dir, self._unexpected_exit_message(), "")
             events.append(self._final)
         return events
+
+    def _enforce_stop(self) -> None:
+        """Kill a child that has not finished STOP_GRACE_S after Stop (its last event not even sent)."""
+        if (self._stop_asked is None or self._final is not None or self._process is None
+                or time.monotonic() - self._stop_asked < STOP_GRACE_S or not self._process.is_alive()):
+            return
+        if any(isinstance(event, _TERMINAL) for event in self._pending):
+            return
+        self._process.kill()
+        self._killed_after_stop = True
 
     def _drain(self, limit: int) -> list[Event]:
         events: list[Event] = []
@@ -206,6 +250,37 @@ class TrainingProcess:
         if last.exists():
             return message + f"; the last checkpoint is kept in {self._run_dir}"
         return message + f"; it had not saved a checkpoint yet in {self._run_dir}"
+
+
+def record_stopped_run(run_dir: str, seconds: float) -> RunFinished:
+    """The RunFinished of a run whose child was killed after Stop, from its folder, and written there.
+
+    When the child had already written its summary, that is the answer. Otherwise the
+    run ends at its last recorded epoch: summary.json says "cancelled" with the best
+    epoch's validation numbers, and run.json's status becomes "cancelled".
+    """
+    if not run_dir or not Path(run_dir).is_dir():
+        return RunFinished(run_dir, "cancelled", 0, 0, {}, seconds)
+    run = RunFolder(run_dir)
+    try:
+        if run.read_info().get("status") in ("cancelled", "finished"):
+            summary = run.read_summary()
+            return RunFinished(run_dir, str(summary["reason"]), int(summary["epochs_run"]),
+                               int(summary["best_epoch"]), dict(summary["metrics"]), float(summary["seconds"]))
+    except (CNNStudioError, KeyError, TypeError, ValueError):
+        pass  # no usable summary: make one from the metrics
+    records = run.read_metrics()
+    epochs_run = max((int(r.get("epoch", 0)) for r in records), default=0)
+    best = [r for r in records if r.get("is_best")]
+    best_epoch = int(best[-1].get("epoch", 0)) if best else 0
+    metrics = {k: v for k, v in (best[-1].get("metrics") or {}).items() if k.startswith("val_")} if best else {}
+    try:
+        run.write_summary({"reason": "cancelled", "epochs_run": epochs_run, "best_epoch": best_epoch,
+                           "metrics": metrics, "seconds": seconds, "finished": now_iso()})
+        run.update_info(status="cancelled", best_epoch=best_epoch)
+    except (CNNStudioError, OSError):
+        pass  # the event still tells the window; the folder stays as the child left it
+    return RunFinished(run_dir, "cancelled", epochs_run, best_epoch, metrics, seconds)
 
 
 class _Child:

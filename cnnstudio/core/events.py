@@ -29,6 +29,7 @@ class RunStarted:
     config: dict[str, Any] = field(default_factory=dict)
     # (path, reason) of every file the dataset import could not use
     skipped_files: tuple[tuple[str, str], ...] = ()
+    num_batches: int = 0  # training batches per epoch (0: not said)
 
 
 @dataclass(frozen=True)

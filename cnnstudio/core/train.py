@@ -3,12 +3,17 @@
     trainer = Trainer(config, imageset, head_spec, run_dir, observers=[print])
     finished = trainer.fit()          # RunFinished; raises TrainingError on NaN loss
 
-Order of events: RunStarted, Snapshot(epoch 0), then per epoch BatchEnded
-(every ``batch_event_every`` batches), EpochEnded, Advice (when it first
-applies), Snapshot, CheckpointWritten ("last", and "best" when it improved);
-finally RunFinished, or RunFailed followed by the exception. Stopping is
-cooperative: ``stop_requested()`` is asked before every batch; the run then
-leaves through the normal path, saves "last" and finishes as "cancelled".
+Order of events: RunStarted, Snapshot(epoch 0), Advice("slow_epoch") when an
+epoch is estimated to take minutes, then per epoch BatchEnded (the first
+batch, every ``batch_event_every``-th, the last, and any after half a second
+without one), EpochEnded, Advice (when it first applies), Snapshot,
+CheckpointWritten ("last", and "best" when it improved); finally RunFinished,
+or RunFailed followed by the exception. Stopping is cooperative:
+``stop_requested()`` is asked before every batch and, through hooks
+(``train_pace.LayerStops``), before every layer and gradient. The run then
+saves "last" and finishes as "cancelled"; the stopped epoch is not recorded,
+and a final evaluation longer than a second is skipped (the best epoch's
+validation numbers are reported instead).
 ``Trainer.resume`` continues from "last": exactly (same numbers as an
 uninterrupted run on CPU) when the stop fell between epochs; a run stopped
 mid-epoch redoes that epoch from its partly trained weights.
@@ -43,11 +48,13 @@ from cnnstudio.core.runs import RunFolder, now_iso
 from cnnstudio.core.snapshot import snapshot_indices, take_snapshot
 from cnnstudio.core.splits import channel_stats, resize_images, stratified_split
 from cnnstudio.core.summary import require_trainable
+from cnnstudio.core.train_pace import BatchPacer, EpochForecast, LayerStops, StopNow
 from cnnstudio.errors import CNNStudioError, ConfigError, DatasetError, TrainingError
 from cnnstudio.specs import HeadSpec
 
 log = logging.getLogger(__name__)
 Observer = Callable[[Event], None]
+FINAL_EVAL_BUDGET_S = 1.0  # a stopped run skips its final evaluation when that is estimated to take longer
 
 
 class Trainer:
@@ -180,25 +187,37 @@ class Trainer:
         else:
             run.truncate_metrics(loop.epoch)
         run.update_info(**info)
+        n_train, batch_size = len(train), t.batch_size
+        # A trailing batch of one image is skipped (batch-norm cannot train on it); the
+        # order is reshuffled every epoch, so no image is left out for good.
+        starts = [s for s in range(0, n_train, batch_size) if n_train - s > 1 or s == 0]
         self._emit(RunStarted(
             str(run.path), tuple(data.class_names), len(train), len(val), len(test), t.epochs,
             loop.epoch + 1, str(device), threads, cfg.to_dict(),
-            tuple((skipped.path, skipped.reason) for skipped in self.imageset.skipped),
+            tuple((skipped.path, skipped.reason) for skipped in self.imageset.skipped), len(starts),
         ))
-        self._emit(take_snapshot(model, loop.epoch, shown_images, shown_labels))
+        reason, partial = "completed", False
+        stops = LayerStops(model, self.stop_requested).attach()
+        forward_s: float | None = None  # seconds per image of a forward pass, timed on the first snapshot
+        forecast = EpochForecast(cfg.model, num_classes, n_train, len(val), len(starts))
+        try:
+            snapshot_start = time.perf_counter()
+            self._emit(take_snapshot(model, loop.epoch, shown_images, shown_labels))
+            if len(shown):
+                forward_s = (time.perf_counter() - snapshot_start) / len(shown)
+                self._warn_slow(forecast.from_forward(forward_s), loop.epoch)
+        except StopNow:
+            reason = "cancelled"
         imbalance = imbalance_advice(class_counts.tolist(), list(data.class_names), t.class_balanced_loss, t.balanced_sampling)
         if imbalance and loop.epoch == 0:
             self._emit(Advice(0, "class_imbalance", imbalance))
         for code, message in self.notes:
             self._emit(Advice(loop.epoch, code, message))
 
-        reason, partial = "completed", False
-        n_train, batch_size = len(train), t.batch_size
-        # A trailing batch of one image is skipped (batch-norm cannot train on it); the
-        # order is reshuffled every epoch, so no image is left out for good.
-        starts = [s for s in range(0, n_train, batch_size) if n_train - s > 1 or s == 0]
         epoch_seconds: list[float] = []
-        for epoch in range(loop.epoch + 1, t.epochs + 1):
+        pacer = BatchPacer(self.batch_event_every)
+        last_epoch = t.epochs if reason == "completed" else loop.epoch  # stopped already: no epoch
+        for epoch in range(loop.epoch + 1, last_epoch + 1):
             epoch_start = time.perf_counter()
             lr = learning_rate(t.lr, t.lr_schedule, epoch, t.epochs)
             for group in optimizer.param_groups:
@@ -208,44 +227,51 @@ class Trainer:
             augment_rng = torch.Generator().manual_seed(stream_seed(cfg.seed, epoch, 2))
             model.train()
             seen, correct, loss_sum = 0, 0, 0.0
-            for batch_number, start in enumerate(starts, start=1):
-                if self.stop_requested():
-                    reason, partial = "cancelled", batch_number > 1
-                    break
-                index = order[start : start + batch_size]
-                batch = train.images[index].float().div_(255)  # (n, 3, H, W) float in [0, 1]
-                targets = _select(train_targets, index)
-                if augmenter.enabled:
-                    batch, targets.masks, targets.boxes = augmenter(batch, targets.masks, targets.boxes, augment_rng)
-                batch = batch.to(device, memory_format=torch.channels_last if channels_last else torch.contiguous_format)
-                targets = targets.to(device)
-                outputs = model(batch)
-                loss = head.loss(outputs, targets)
-                if not torch.isfinite(loss):
-                    kind = "NaN" if torch.isnan(loss) else "infinite"
-                    raise TrainingError(
-                        f"the loss became {kind} at epoch {epoch}, batch {batch_number}: the learning rate "
-                        f"{t.lr:g} is probably too high; try {suggested_lr(t.lr):g}"
-                    )
-                optimizer.zero_grad(set_to_none=True)
-                loss.backward()
-                optimizer.step()
-                loop.step += 1
-                loss_value = loss.detach().item()
-                with torch.no_grad():
-                    hits = int((decided_labels(head.predict(outputs)) == targets.labels).sum())
-                n = len(index)
-                seen, correct, loss_sum = seen + n, correct + hits, loss_sum + loss_value * n
-                if batch_number % self.batch_event_every == 0 or batch_number == len(starts):
-                    self._emit(BatchEnded(
-                        epoch, batch_number, len(starts), loop.step, loss_value, hits / n,
-                        seen / max(time.perf_counter() - epoch_start, 1e-9),
-                    ))
-            if reason == "cancelled":
+            steps_before, stops.armed = loop.step, True
+            pacer.restart()
+            try:
+                for batch_number, start in enumerate(starts, start=1):
+                    if self.stop_requested():
+                        raise StopNow("stop requested")
+                    index = order[start : start + batch_size]
+                    batch = train.images[index].float().div_(255)  # (n, 3, H, W) float in [0, 1]
+                    targets = _select(train_targets, index)
+                    if augmenter.enabled:
+                        batch, targets.masks, targets.boxes = augmenter(batch, targets.masks, targets.boxes, augment_rng)
+                    batch = batch.to(device, memory_format=torch.channels_last if channels_last else torch.contiguous_format)
+                    targets = targets.to(device)
+                    outputs = model(batch)
+                    loss = head.loss(outputs, targets)
+                    if not torch.isfinite(loss):
+                        kind = "NaN" if torch.isnan(loss) else "infinite"
+                        raise TrainingError(
+                            f"the loss became {kind} at epoch {epoch}, batch {batch_number}: the learning rate "
+                            f"{t.lr:g} is probably too high; try {suggested_lr(t.lr):g}"
+                        )
+                    optimizer.zero_grad(set_to_none=True)
+                    loss.backward()
+                    optimizer.step()
+                    loop.step += 1
+                    loss_value = loss.detach().item()
+                    with torch.no_grad():
+                        hits = int((decided_labels(head.predict(outputs)) == targets.labels).sum())
+                    n = len(index)
+                    seen, correct, loss_sum = seen + n, correct + hits, loss_sum + loss_value * n
+                    if not forecast.batch_timed:
+                        self._warn_slow(forecast.from_first_batch(time.perf_counter() - epoch_start, n), epoch)
+                    if pacer.due(batch_number, len(starts)):
+                        self._emit(BatchEnded(
+                            epoch, batch_number, len(starts), loop.step, loss_value, hits / n,
+                            seen / max(time.perf_counter() - epoch_start, 1e-9),
+                        ))
+                train_seconds = time.perf_counter() - epoch_start
+                result = evaluate_tensors(model, val.images, val_targets, device=device, channels_last=channels_last)
+            except StopNow:
+                # Weights change only in optimizer.step(), never inside a hook, so they are whole here;
+                # the epoch is not recorded, and resume redoes it.
+                reason, partial = "cancelled", loop.step > steps_before
                 break
-
-            train_seconds = time.perf_counter() - epoch_start
-            result = evaluate_tensors(model, val.images, val_targets, device=device, channels_last=channels_last)
+            stops.armed = False  # from here on the epoch is recorded and saved in one piece
             metrics = {"loss": loss_sum / seen, "accuracy": correct / seen, "val_loss": result.loss}
             metrics.update({f"val_{name}": value for name, value in result.metrics.items()})
             is_best = loop.improved(score_of(metrics, head.primary_metric), result.loss)
@@ -275,18 +301,25 @@ class Trainer:
                 reason = "early_stopped"
                 break
 
+        stops.detach()
         if reason == "cancelled":
             self._save(model, optimizer, loop, "last", partial=partial)
 
-        # The final numbers come from the best checkpoint, on validation and test.
-        if run.weights_path("best").exists():
-            model.load_state_dict(run.load_weights("best"))
+        # The final numbers come from the best checkpoint, on validation and test; a stopped run
+        # whose evaluation would keep the person waiting reports the best epoch's validation numbers.
         final: dict[str, float] = {}
-        for prefix, part in (("val", val), ("test", test)):
-            if len(part):
-                result = evaluate_tensors(model, part.images, targets_of(part), device=device, channels_last=channels_last)
-                final[f"{prefix}_loss"] = result.loss
-                final.update({f"{prefix}_{name}": value for name, value in result.metrics.items()})
+        slow = forward_s is not None and forward_s * (len(val) + len(test)) > FINAL_EVAL_BUDGET_S
+        if reason == "cancelled" and slow:
+            if 0 < loop.best_epoch <= len(loop.history):
+                final = {k: v for k, v in loop.history[loop.best_epoch - 1].items() if k.startswith("val_")}
+        else:
+            if run.weights_path("best").exists():
+                model.load_state_dict(run.load_weights("best"))
+            for prefix, part in (("val", val), ("test", test)):
+                if len(part):
+                    result = evaluate_tensors(model, part.images, targets_of(part), device=device, channels_last=channels_last)
+                    final[f"{prefix}_loss"] = result.loss
+                    final.update({f"{prefix}_{name}": value for name, value in result.metrics.items()})
         seconds = time.perf_counter() - started
         finished = RunFinished(str(run.path), reason, loop.epoch, loop.best_epoch, final, seconds)
         run.write_summary({
@@ -303,6 +336,10 @@ class Trainer:
         if which == "last":
             self.run.save_state(make_state(loop, optimizer, partial))
         self._emit(CheckpointWritten(loop.epoch, which, str(path)))
+
+    def _warn_slow(self, message: str, epoch: int) -> None:
+        if message:
+            self._emit(Advice(epoch, "slow_epoch", message))
 
     def _advise(self, loop: LoopState, epoch: int, metrics: dict[str, float]) -> None:
         """Over-fitting advice the first time it applies, once per run (its numbers change every epoch)."""

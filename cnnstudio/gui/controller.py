@@ -163,15 +163,41 @@ class StudioController(QObject):
             return False
         from cnnstudio.training_process import TrainingProcess
 
-        self.process = TrainingProcess(config, runs_root=self.runs_root)
+        self._launch(TrainingProcess(config, runs_root=self.runs_root))
+        return True
+
+    def resume_training(self, run_dir: str) -> bool:
+        """Continue a stopped run in its own folder from its last checkpoint (its own config and dataset)."""
+        if self.process is not None:
+            self.message.emit("warning", "A run is already training; stop it first.")
+            return False
+        if self._shut_down:
+            return False
+        from cnnstudio.core.runs import RunFolder
+        from cnnstudio.training_process import TrainingProcess
+
+        try:
+            config = RunFolder(run_dir).load_config()
+        except CNNStudioError as error:
+            self.message.emit("error", f"Cannot resume: {error}")
+            return False
+        self._launch(TrainingProcess(config, run_dir=Path(run_dir), resume=True))
+        self.message.emit("info", f"Resuming {Path(run_dir).name} from its last checkpoint...")
+        return True
+
+    def _launch(self, process: Any) -> None:
+        self.process = process
         standby, self.standby = self.standby, None
         self.process.start(standby)
         self._set_state("starting")
         self._poll_timer.start()
-        return True
 
     def stop_training(self) -> None:
-        """Ask the run to stop after its current batch; it saves everything done so far."""
+        """Ask the run to stop; it saves everything done so far and ends "cancelled" within seconds.
+
+        The trainer stops between layers; a child that still runs a few seconds later is killed by
+        ``TrainingProcess.poll`` and the run is reported cancelled all the same (state: stopping -> idle).
+        """
         if self.process is not None:
             self.process.request_stop()
             self._set_state("stopping")
@@ -196,12 +222,14 @@ class StudioController(QObject):
         if process is None:
             self._poll_timer.stop()
             return
-        from cnnstudio.core.events import RunFailed, RunFinished, RunStarted
+        from cnnstudio.core.events import Advice, RunFailed, RunFinished, RunStarted
 
         for event in process.poll(EVENTS_PER_POLL):
             if isinstance(event, RunStarted):
                 self._set_state("training" if self.run_state != "stopping" else "stopping")
             self.run_event.emit(event)
+            if isinstance(event, Advice) and event.code == "slow_epoch":
+                self.message.emit("warning", event.message)
             if isinstance(event, RunFailed):
                 self.message.emit("error", f"Training failed: {event.message}")
             if isinstance(event, (RunFinished, RunFailed)):

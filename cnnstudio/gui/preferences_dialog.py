@@ -12,8 +12,8 @@ from PySide6.QtWidgets import (
 from cnnstudio.training_process import default_threads
 
 THREADS_TOOLTIP = (
-    "Torch threads for the training process. 0 = automatic: every core but one, so the window stays "
-    "responsive while a run trains."
+    "Torch threads for the training process. 0 = automatic: every core, as on the command line "
+    "(the window waits while a run trains, so it needs none)."
 )
 
 

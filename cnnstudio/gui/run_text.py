@@ -10,6 +10,7 @@ ADVICE_TITLES = {
     "overfitting": "Over-fitting",
     "class_imbalance": "Imbalanced classes",
     "flip_off": "Flips turned off",
+    "slow_epoch": "Slow epochs",
 }
 REASONS = {
     "completed": "Finished all epochs",
@@ -21,6 +22,11 @@ METRIC_NAMES = {
     "ap50": "AP50", "iou": "IoU", "miou": "mean IoU", "macro_f1": "macro F1",
 }
 PERCENTAGES = ("accuracy", "precision", "recall")
+
+
+def threads_text(threads: int) -> str:
+    """"1 thread", "2 threads"."""
+    return f"{threads} thread{'s' if threads != 1 else ''}"
 
 
 def eta_text(seconds: float) -> str:
@@ -67,7 +73,10 @@ def finished_html(reason: str, epochs_run: int, best_epoch: int, metrics: dict[s
                  if k.startswith(split + "_") and isinstance(v, (int, float))]
         if shown:
             lines.append(escape(", ".join(shown)))
-    if not any(k.startswith("test_") for k in metrics):
+    if reason == "cancelled" and not any(k.startswith("test_") for k in metrics):
+        lines.append("<i>No test numbers: the run was stopped before its final evaluation (or has no test split); "
+                     "Evaluate computes them.</i>")
+    elif not any(k.startswith("test_") for k in metrics):
         lines.append("<i>No test split: the validation numbers chose the best epoch, so they flatter it a little.</i>")
     return "<br>".join(lines)
 

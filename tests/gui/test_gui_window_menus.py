@@ -52,7 +52,11 @@ def test_preferences_refuse_a_file_as_workspace_and_accept_a_new_folder(qtbot, t
 
 
 def test_the_status_bar_names_the_training_device_and_threads(window) -> None:
-    assert "threads" in window.device_label.text()
+    from cnnstudio.training_process import default_threads
+
+    threads = default_threads()
+    assert f"{threads} thread{'s' if threads != 1 else ''}" in window.device_label.text()
+    assert " 1 threads" not in window.device_label.text()
     assert window.workspace() == window.controller.runs_root
 
 

@@ -6,7 +6,7 @@ import time
 from typing import Callable
 
 from cnnstudio.core.config import ConvLayer, DatasetConfig, ModelConfig, RunConfig, TrainingConfig
-from cnnstudio.core.events import Event
+from cnnstudio.core.events import Event, RunFailed, RunFinished
 from cnnstudio.training_process import TrainingProcess
 
 
@@ -19,6 +19,25 @@ def tiny_retail_config(epochs: int = 2, dataset_id: str = "retail.products") -> 
     training = TrainingConfig(epochs=epochs, batch_size=16, lr=0.01, val_fraction=0.2, test_fraction=0.1)
     dataset = DatasetConfig(dataset_id, {"count": 200, "size": 16})
     return RunConfig(dataset=dataset, model=model, training=training, seed=1, device="cpu", threads=1)
+
+
+def huge_retail_config() -> RunConfig:
+    """A deliberately huge model: 1,000 filters in conv2 on 128x128 images (about 2.4 GFLOPs per image).
+
+    One batch of 16 takes about 9 s on this project's 2-core CPU and an epoch minutes, so Stop lands
+    inside a batch, and the trainer warns about the epoch's length at the start. Threads are left
+    to the default.
+    """
+    model = ModelConfig(
+        preset="huge", input_size=128, conv_layers=[ConvLayer(8), ConvLayer(1000, pool=True)], global_pool="max",
+    )
+    training = TrainingConfig(epochs=2, batch_size=16, lr=0.001, val_fraction=0.2, test_fraction=0.1)
+    dataset = DatasetConfig("retail.products", {"count": 400, "size": 32})
+    return RunConfig(dataset=dataset, model=model, training=training, seed=1, device="cpu")
+
+
+def is_terminal(event: Event) -> bool:
+    return isinstance(event, (RunFinished, RunFailed))
 
 
 def collect(
