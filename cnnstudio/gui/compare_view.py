@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from cnnstudio.core.compare import best_index, headline, metric_rows, metric_text, value_text
-from cnnstudio.gui.curves import epoch_plot
+from cnnstudio.gui.curves import epoch_plot, fit_legend
 
 # One colour per run (tab10 without the greys), cycled when more runs are compared.
 RUN_COLOURS = ("#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf", "#bcbd22")
@@ -132,6 +132,7 @@ class CompareView(QWidget):
         for plot in (self.loss_plot, self.accuracy_plot):
             plot.setXRange(0.8, last_epoch + 0.2, padding=0)
             plot.getAxis("bottom").setTicks(ticks)
+            fit_legend(plot)  # run labels make a wide legend: the plot keeps room for it
         self.loss_plot.enableAutoRange(axis="y")
 
     def _fill(self, table: QTableWidget, runs: list[Any], first: str,

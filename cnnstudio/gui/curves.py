@@ -23,6 +23,8 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import QHBoxLayout, QWidget
 
+from cnnstudio.gui.plot_fit import fit_plot_minimum
+
 SMOOTHING = 0.8  # weight of the running average in the batch curves' moving average
 REDRAW_MS = 400  # a new epoch point shows this soon; each redraw repaints both plots (~10-30 ms on 2 cores)
 BATCH_REDRAW_MS = 3000  # batch points alone: they arrive several times an epoch, a redraw each would stutter
@@ -42,6 +44,7 @@ EPOCH_STYLE = {
     "val_miou": ("validation mean IoU", "#8c564b", True),
 }
 CORE_CURVES = ("loss", "val_loss", "accuracy", "val_accuracy")
+PLOT_FLOOR = (190, 160)  # two side by side, beside the settings, fit a 1024 x 700 screen; a wide legend raises it
 LOSS_TIP = (
     "Loss: how wrong the model is, lower is better. The blue line is the training split, the red one the "
     "validation split (images the model never trains on). The thin grey line is the per-batch loss, smoothed."
@@ -83,7 +86,7 @@ class CurvesPanel(QWidget):
                 [], [], pen=None, symbol="o", symbolSize=4, symbolPen=None, symbolBrush=pg.mkBrush(110, 110, 110, 110),
                 antialias=False,
             )
-            self.batch_smooth_items[name] = plot.plot([], [], pen=pg.mkPen(110, 110, 110, width=1), name="per batch (smoothed)",
+            self.batch_smooth_items[name] = plot.plot([], [], pen=pg.mkPen(110, 110, 110, width=1), name="per batch",
                 antialias=False,  # thousands of points: an antialiased path costs ~100x more to paint
             )
         # The loss legend sits top right, so that plot's "best" label goes halfway down.
@@ -97,6 +100,7 @@ class CurvesPanel(QWidget):
         for line, plot in zip(self.best_lines, (self.loss_plot, self.accuracy_plot)):
             line.setVisible(False)
             plot.addItem(line)
+            fit_legend(plot)
 
         # The plots ("loss", "accuracy") with points not drawn yet.
         self._dirty_batches: set[str] = set()
@@ -117,6 +121,7 @@ class CurvesPanel(QWidget):
         for name in [n for n in self.epoch_items if n not in CORE_CURVES]:  # a head's scores: gone with its run
             item = self.epoch_items.pop(name)
             (self.loss_plot if _plot_of(name) == "loss" else self.accuracy_plot).removeItem(item)
+        fit_legend(self.accuracy_plot)
         self._dirty_batches, self._dirty_epochs = {"loss", "accuracy"}, {"loss", "accuracy"}
         self.flush()
         for plot in (self.loss_plot, self.accuracy_plot):
@@ -211,6 +216,7 @@ class CurvesPanel(QWidget):
         item = plot.plot([], [], pen=pen, symbol="o", symbolSize=6, symbolBrush=colour, symbolPen=None, name=label,
                          antialias=True)
         self.epoch_items[name] = item
+        fit_legend(plot)
         return item
 
     # ---- reading back ------------------------------------------------------------
@@ -244,9 +250,14 @@ def epoch_plot(title: str, y_label: str, tip: str, legend_offset: tuple[int, int
     legend = plot.addLegend(offset=legend_offset, labelTextColor="#222", brush=pg.mkBrush(255, 255, 255, 200))
     legend.setParentItem(plot.getPlotItem().vb)
     plot.setMouseEnabled(x=True, y=False)
-    plot.setMinimumSize(260, 200)
+    plot.setMinimumSize(*PLOT_FLOOR)
     plot.setToolTip(tip)
     return plot
+
+
+def fit_legend(plot: pg.PlotWidget) -> None:
+    """Make ``plot`` at least wide and tall enough for its legend (it is cut off otherwise)."""
+    fit_plot_minimum(plot, PLOT_FLOOR, plot.getPlotItem().legend)
 
 
 def _plot_of(name: str) -> str:

@@ -7,10 +7,16 @@ from typing import Any, Sequence
 from PySide6.QtWidgets import QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout, QLineEdit, QSpinBox, QWidget
 
 INT_LIMIT = 2_147_483_647
+# Options whose plain name reads like another setting: "size" looked like the Model tab's input size.
+LABELS = {"size": "Load images at"}
+SUFFIXES = {"size": " px"}
+NOTES = {"size": " Not the model's input size: the Model tab's \"Model input\" resizes the loaded images again."}
 
 
 def option_label(name: str) -> str:
-    """'defect_rate' -> 'Defect rate'."""
+    """'defect_rate' -> 'Defect rate'; 'size' -> 'Load images at'."""
+    if name in LABELS:
+        return LABELS[name]
     text = name.replace("_", " ")
     return text[:1].upper() + text[1:]
 
@@ -26,15 +32,19 @@ class DatasetOptionsForm(QWidget):
         layout = QFormLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        layout.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)  # a narrow panel puts fields under labels
         values = values or {}
         for option in self.options:
             editor = self._editor(option)
             self._set(editor, option, values.get(option.name, option.default))
             tip = option.help or option.name
             limits = self._limits_text(option)
-            editor.setToolTip(f"{tip}{limits} (default: {option.default})")
+            editor.setToolTip(f"{tip}{limits} (default: {option.default}).{NOTES.get(option.name, '')}")
+            if isinstance(editor, QSpinBox) and option.name in SUFFIXES:
+                editor.setSuffix(SUFFIXES[option.name])
             self.editors[option.name] = editor
             layout.addRow(option_label(option.name), editor)
+            layout.labelForField(editor).setToolTip(editor.toolTip())
 
     @staticmethod
     def _limits_text(option: Any) -> str:

@@ -51,6 +51,7 @@ class ExplainControls(QWidget):
         for box in (self.mode_box, self.layer_box, self.target_box):
             box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         self.caption = QLabel("")
+        self.caption.setWordWrap(True)  # a Grad-CAM caption is a sentence: it wraps rather than widen the window
         self.caption.setToolTip(LIMITS)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)

@@ -87,6 +87,8 @@ class ModelForm(QWidget):
         self.input_size_spin.setKeyboardTracking(False)
         self.input_size_spin.setToolTip(model_hints.INPUT_SIZE)
         self.input_size_spin.valueChanged.connect(lambda value: self._emit(input_size=value))
+        # Not in ``notes``: problems replace those, while this one follows the loaded dataset.
+        self.loaded_size_note = FieldNote(options_box)
         self.normalize_check = QCheckBox("subtract the mean, divide by the spread", self)
         self.normalize_check.setToolTip(model_hints.NORMALIZE)
         self.normalize_check.toggled.connect(lambda on: self._emit(normalize_inputs=on))
@@ -96,13 +98,15 @@ class ModelForm(QWidget):
         for label, widget, key in (
             ("Pooling", self.pooling_combo, "pooling"), ("Activation", self.activation_combo, "activation"),
             ("Batch-norm", self.batch_norm_check, "batch_norm"), ("Dropout", self.dropout_spin, "dropout"),
-            ("Global pool", self.global_pool_combo, "global_pool"), ("Input size", self.input_size_spin, "input_size"),
+            ("Global pool", self.global_pool_combo, "global_pool"), ("Model input", self.input_size_spin, "input_size"),
             ("Normalise inputs", self.normalize_check, "normalize_inputs"), ("Head", self.head_combo, "head"),
         ):
             caption = QLabel(label, options_box)
             caption.setToolTip(widget.toolTip())
             form.addRow(caption, widget)
             form.addRow(self._note(key, options_box))
+            if key == "input_size":
+                form.addRow(self.loaded_size_note)
         layout.addWidget(options_box)
         layout.addStretch(1)
 
@@ -143,6 +147,14 @@ class ModelForm(QWidget):
         self.normalize_check.setChecked(bool(model.normalize_inputs))
         del blockers
         self.conv_editor.set_layers(model.conv_layers)
+
+    def show_loaded_size(self, loaded: int | None, model_input: int) -> None:
+        """Say so under Model input when images are loaded at another size (``loaded``; None: unknown)."""
+        text = model_hints.loaded_size_note(loaded, model_input)
+        if text:
+            self.loaded_size_note.show_note("info", text)
+        else:
+            self.loaded_size_note.clear()
 
     def set_heads(self, default_head: str, heads: Sequence[Any]) -> None:
         """List "default (<dataset's head>)" then every head that fits the dataset's task."""

@@ -57,9 +57,24 @@ GLOBAL_POOL = (
     "they look like: the lesson's \"flattening too early: you lose spatial relationships\"."
 )
 INPUT_SIZE = (
-    "Every image is resized to this many pixels square before the model sees it. Larger keeps small "
-    "defects visible but costs time (work grows with the square of the size); each pooling layer halves it."
+    "The model's input: every image is resized to this many pixels square before the model sees it. "
+    "This is a second resize, after the dataset's own \"Load images at\" option (in the dataset options on the "
+    "left) has set the size images are kept in memory. Enlarging past the loaded size adds no detail, only cost. "
+    "Larger keeps small defects visible but costs time (work grows with the square of the size); each pooling "
+    "layer halves it."
 )
+
+
+def loaded_size_note(loaded: int | None, model_input: int) -> str:
+    """What happens between the dataset's loaded size and the model's input size, or "" when they agree."""
+    if not loaded or loaded == model_input:
+        return ""
+    if loaded < model_input:
+        return (f"Images are loaded at {loaded} px and enlarged again to {model_input} px for the model: "
+                f"enlarging adds no detail, only training time. For more detail, raise \"Load images at\" in "
+                f"the dataset options and reload; otherwise set Model input to {loaded}.")
+    return (f"Images are loaded at {loaded} px and shrunk again to {model_input} px for the model, so details "
+            f"finer than that are lost. Loading at {model_input} px would be faster and use less memory.")
 NORMALIZE = (
     "Subtract the training images' mean and divide by their spread, per colour channel, so inputs sit around 0 "
     "with unit spread. The lesson's mistake \"forgetting to normalize images: the CNN becomes emotionally "

@@ -131,7 +131,16 @@ class ModelView(QWidget):
     def _on_config_changed(self, config: RunConfig) -> None:
         self._show_heads(config)
         self.form.show_config(config)
+        self.form.show_loaded_size(self.loaded_image_size(), config.model.input_size)
         self._check(config)
+
+    def loaded_image_size(self) -> int | None:
+        """The size images are loaded at: the loaded dataset's images, else the config's ``size`` option."""
+        images = getattr(self.controller.imageset, "images", None)
+        if images is not None and getattr(images, "ndim", 0) == 4:
+            return int(images.shape[-1])
+        size = self.controller.config.dataset.options.get("size")
+        return int(size) if isinstance(size, int) else None
 
     def _on_plugins_reloaded(self) -> None:
         self._heads_key = None

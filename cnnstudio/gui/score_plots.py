@@ -19,10 +19,13 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QVBoxLayout, QWidget
 
+from cnnstudio.gui.plot_fit import fit_plot_minimum
+
 LOG_TICKS = (0, 1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000, 20000, 50000)
 NEGATIVE_COLOUR = (31, 119, 180)  # the normal class (class 0)
 POSITIVE_COLOUR = (214, 39, 40)  # the other class(es): defect, forged, logo
 LINE_COLOUR = "#222222"
+PLOT_FLOOR = (170, 150)  # three side by side fit a 1024 x 700 screen; longer class names raise it
 
 HISTOGRAM_TIP = (
     "How many validation images got each score (1 - p(normal)), drawn separately for the normal images (blue) "
@@ -50,6 +53,7 @@ class ScorePlots(QWidget):
         super().__init__(parent)
         self.histogram_plot = _plot("score (1 - p(normal))", "images", HISTOGRAM_TIP)
         self.histogram_plot.setXRange(0, 1, padding=0.02)
+        self.histogram_plot.getAxis("left").enableAutoSIPrefix(False)  # log ticks are counts, not "x0.001"
         self.negative_item = pg.PlotDataItem(stepMode="center", fillLevel=0, pen=pg.mkPen(NEGATIVE_COLOUR, width=1.5),
                                              brush=pg.mkBrush(*NEGATIVE_COLOUR, 90))
         self.positive_item = pg.PlotDataItem(stepMode="center", fillLevel=0, pen=pg.mkPen(POSITIVE_COLOUR, width=1.5),
@@ -65,13 +69,13 @@ class ScorePlots(QWidget):
         self.histogram_plot.addItem(self.threshold_line)
         self.threshold_line.sigPositionChanged.connect(self._line_moved)
 
-        self.roc_plot = _plot("false-positive rate (good images flagged)", "recall (defects caught)", ROC_TIP)
+        self.roc_plot = _plot("false-positive rate", "recall", ROC_TIP)
         self.roc_plot.plot([0, 1], [0, 1], pen=pg.mkPen("#999999", width=1, style=Qt.PenStyle.DashLine))
         self.roc_item = self.roc_plot.plot(pen=pg.mkPen(POSITIVE_COLOUR, width=2))
         self.roc_dot = pg.ScatterPlotItem(size=11, brush=pg.mkBrush(LINE_COLOUR), pen=pg.mkPen("w", width=1.5))
         self.roc_plot.addItem(self.roc_dot)
 
-        self.pr_plot = _plot("recall (defects caught)", "precision (flags that are real)", PR_TIP)
+        self.pr_plot = _plot("recall", "precision", PR_TIP)
         self.pr_item = self.pr_plot.plot(pen=pg.mkPen(POSITIVE_COLOUR, width=2), stepMode=None)
         self.pr_dot = pg.ScatterPlotItem(size=11, brush=pg.mkBrush(LINE_COLOUR), pen=pg.mkPen("w", width=1.5))
         self.pr_plot.addItem(self.pr_dot)
@@ -79,10 +83,11 @@ class ScorePlots(QWidget):
             plot.setXRange(0, 1, padding=0.03)
             plot.setYRange(0, 1, padding=0.03)
 
-        self.log_counts = QCheckBox("Log count scale (shows the few images near the threshold)")
+        self.log_counts = QCheckBox("Log count scale")
         self.log_counts.setChecked(True)
-        self.log_counts.setToolTip("A good model puts most images at scores near 0 and 1; their tall bars hide the few "
-                                   "images in between, where the threshold decides. The log scale shows them.")
+        self.log_counts.setToolTip("Shows the few images near the threshold. A good model puts most images at scores "
+                                   "near 0 and 1; their tall bars hide the few images in between, where the "
+                                   "threshold decides. The log scale shows them.")
         self.log_counts.toggled.connect(lambda _on: self._draw_histogram())
         left = QVBoxLayout()
         left.setContentsMargins(0, 0, 0, 0)
@@ -102,22 +107,24 @@ class ScorePlots(QWidget):
         self._draw_histogram()
         # The legend is the title: a legend box inside the plot would sit where the threshold line goes.
         self.histogram_plot.setTitle(
-            f"Scores: <span style='color:{_hex(NEGATIVE_COLOUR)}'>&#9632; {negative_name} "
+            f"<span style='color:{_hex(NEGATIVE_COLOUR)}'>&#9632; {negative_name} "
             f"({int(np.sum(histogram.negatives))})</span> &nbsp; <span style='color:{_hex(POSITIVE_COLOUR)}'>"
             f"&#9632; {positive_name} ({int(np.sum(histogram.positives))})</span>"
         )
-        self.histogram_plot.setLabel("bottom", f"score = 1 - p({negative_name}); flagged as {positive_name} right of the line")
-        caught, false_alarms = f"recall ({positive_name} caught)", f"false-positive rate ({negative_name} flagged)"
-        self.roc_plot.setLabel("bottom", false_alarms)
-        self.roc_plot.setLabel("left", caught)
-        self.pr_plot.setLabel("bottom", caught)
+        # Short axis words (the tooltips explain them): a plot cannot wrap a label, and a long one was cut.
+        self.histogram_plot.setLabel("bottom", f"score = 1 - p({negative_name})")
+        self.roc_plot.setLabel("bottom", f"{negative_name} flagged (FPR)")
+        self.roc_plot.setLabel("left", f"{positive_name} caught (recall)")
+        self.pr_plot.setLabel("bottom", f"{positive_name} caught (recall)")
         self.roc_item.setData(curves.fpr, curves.tpr)
-        self.roc_plot.setTitle(f"ROC curve, AUC {_figure(curves.roc_auc)}")
+        self.roc_plot.setTitle(f"ROC, AUC {_figure(curves.roc_auc)}")
         # Start the PR curve at recall 0 with the precision of the first (highest) threshold.
         recall = np.r_[0.0, curves.recall]
         precision = np.r_[curves.precision[:1], curves.precision]
         self.pr_item.setData(recall, precision)
-        self.pr_plot.setTitle(f"Precision-recall curve, AP {_figure(curves.average_precision)}")
+        self.pr_plot.setTitle(f"PR curve, AP {_figure(curves.average_precision)}")
+        for plot in (self.histogram_plot, self.roc_plot, self.pr_plot):
+            fit_plot_minimum(plot, PLOT_FLOOR)
 
     def _draw_histogram(self) -> None:
         histogram = self._histogram
@@ -164,7 +171,7 @@ def _plot(x_label: str, y_label: str, tip: str) -> Any:
     plot.showGrid(x=True, y=True, alpha=0.2)
     plot.setMenuEnabled(False)
     plot.getPlotItem().getViewBox().setMouseEnabled(x=False, y=False)  # a drag moves the line, not the view
-    plot.setMinimumSize(220, 200)
+    plot.setMinimumSize(*PLOT_FLOOR)
     plot.setToolTip(tip)
     return plot
 

@@ -31,6 +31,7 @@ class ThresholdControls(QWidget):
         self.spin.setSingleStep(0.001)
         self.spin.setKeyboardTracking(False)  # a half-typed number is not a threshold yet
         self.saved_label = QLabel()
+        self.saved_label.setWordWrap(True)
         self.save_button = QPushButton("Save threshold to run")
         self.save_button.setToolTip(SAVE_TIP)
         self.revert_button = QPushButton("Revert")
@@ -44,22 +45,29 @@ class ThresholdControls(QWidget):
         grid.addWidget(self.save_button, 1, 3)
 
         self.recall_target = _fraction_box(0.95, 0.01, 1.0, RECALL_TIP)
-        self.recall_button = QPushButton("Highest threshold with recall at least")
+        self.recall_button = QPushButton("Find")
         self.recall_button.setToolTip("Catch at least this share of the validation defects, with as few false alarms "
                                       "as that allows. " + RECALL_TIP)
         self.fpr_target = _fraction_box(0.05, 0.0, 1.0, FPR_TIP)
-        self.fpr_button = QPushButton("Lowest threshold with false-positive rate at most")
+        self.fpr_button = QPushButton("Find")
         self.fpr_button.setToolTip("Flag at most this share of the good validation images, catching as many defects "
                                    "as that allows. " + FPR_TIP)
         self.solver_note = QLabel()
         self.solver_note.setWordWrap(True)
         solver_box = QGroupBox("Solve for a target (on the validation split)")
         solvers = QGridLayout(solver_box)
-        solvers.addWidget(self.recall_button, 0, 0)
-        solvers.addWidget(self.recall_target, 0, 1)
-        solvers.addWidget(self.fpr_button, 1, 0)
-        solvers.addWidget(self.fpr_target, 1, 1)
-        solvers.addWidget(self.solver_note, 2, 0, 1, 2)
+        # Wrapped words beside short buttons: long button captions cannot wrap and widened the window.
+        for row, (text, target, button) in enumerate((
+                ("Highest threshold with recall at least", self.recall_target, self.recall_button),
+                ("Lowest threshold with false-positive rate at most", self.fpr_target, self.fpr_button))):
+            goal = QLabel(text)
+            goal.setWordWrap(True)
+            goal.setToolTip(button.toolTip())
+            solvers.addWidget(goal, row, 0)
+            solvers.addWidget(target, row, 1)
+            solvers.addWidget(button, row, 2)
+        solvers.setColumnStretch(0, 1)
+        solvers.addWidget(self.solver_note, 2, 0, 1, 3)
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)

@@ -10,7 +10,7 @@ import math
 from typing import Any
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QFormLayout, QGridLayout, QGroupBox, QHBoxLayout, QLabel, QWidget
+from PySide6.QtWidgets import QFormLayout, QGridLayout, QGroupBox, QLabel, QVBoxLayout, QWidget
 
 RIGHT_COLOUR = "#dff0d8"
 WRONG_COLOUR = "#f8d7da"
@@ -44,9 +44,11 @@ class ConfusionPanel(QGroupBox):
         self.row_titles = [QLabel(), QLabel()]
         for column, label in enumerate(self.column_titles):
             label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+            label.setWordWrap(True)  # a long class name breaks the line rather than widening the window
             grid.addWidget(label, 0, column + 1)
         for row, label in enumerate(self.row_titles):
             label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            label.setWordWrap(True)
             grid.addWidget(label, row + 1, 0)
         self.cells: dict[str, QLabel] = {}
         for name, row, column, colour in (("tn", 1, 1, RIGHT_COLOUR), ("fp", 1, 2, WRONG_COLOUR),
@@ -69,14 +71,16 @@ class ConfusionPanel(QGroupBox):
             value.setToolTip(tip)
             caption = QLabel(title)
             caption.setToolTip(tip)
+            caption.setWordWrap(True)
             form.addRow(caption, value)
             self.figures[key] = value
             self.captions[key] = caption
 
-        layout = QHBoxLayout(self)
+        # The rates under the matrix, not beside it: side by side they were too wide for a 1024 px screen.
+        layout = QVBoxLayout(self)
         layout.addLayout(grid)
-        layout.addSpacing(16)
         layout.addLayout(form)
+        layout.addStretch(1)
         self.set_class_names("normal", "defect")
 
     def set_class_names(self, negative: str, positive: str) -> None:
