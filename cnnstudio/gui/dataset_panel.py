@@ -1,4 +1,11 @@
-"""DatasetPanel (left of the window): the plugins' datasets by domain, their options, and opening a folder."""
+"""DatasetPanel (left of the window): the plugins' datasets by domain, their options, and opening a folder.
+
+Selecting a dataset (a click) shows it; loading it (Load, a double-click, Enter)
+makes it the one Start trains on. Generating or reading a dataset takes
+seconds and its options are set first, so a click alone loads nothing; the
+"Start trains on" line at the top always names the loaded one, and says when
+the selected one is not loaded yet (the Load button then reads "Load <name>").
+"""
 
 from __future__ import annotations
 
@@ -14,6 +21,7 @@ from PySide6.QtWidgets import (QFileDialog, QGroupBox, QLabel, QProgressBar, QPu
 from cnnstudio.core.dataset_ids import dataset_folder
 from cnnstudio.gui.dataset_options import DatasetOptionsForm
 from cnnstudio.gui.folder_drop import FolderDropMixin
+from cnnstudio.gui.run_identity import NOTE_STYLE, same_dataset_id, training_dataset
 
 FOLDERS_GROUP = "Opened folders"
 KeyRole = Qt.ItemDataRole.UserRole  # a dataset id, or the folder path for an opened folder
@@ -68,10 +76,16 @@ class DatasetPanel(FolderDropMixin, QWidget):
         self.status.setWordWrap(True)
         self.status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.status.hide()
+        self.trains_on = QLabel("")  # which dataset Start trains on, and a selected one not loaded yet
+        self.trains_on.setWordWrap(True)
+        self.trains_on.setTextFormat(Qt.TextFormat.RichText)
+        self.trains_on.setToolTip("Start (Train tab) and File > Save run config use the loaded dataset (in bold "
+                                  "in the list). Select another one and press Load to train on it.")
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
         layout.addWidget(QLabel("<b>Datasets</b>"))
+        layout.addWidget(self.trains_on)
         layout.addWidget(self.tree, 2)
         layout.addWidget(self.description, 3)
         layout.addWidget(self.options_box)
@@ -86,7 +100,9 @@ class DatasetPanel(FolderDropMixin, QWidget):
         controller.dataset_loading.connect(self._on_loading)
         controller.dataset_loaded.connect(self._on_loaded)
         controller.dataset_failed.connect(self._on_failed)
+        controller.config_changed.connect(lambda *_: self._show_trains_on())
         self.refresh()
+        self._show_trains_on()
 
     # ---- the list ---------------------------------------------------------------
     def refresh(self) -> None:
@@ -162,13 +178,28 @@ class DatasetPanel(FolderDropMixin, QWidget):
         if spec is None:
             self.description.setHtml("<p>Choose a dataset above, or open a folder of images.</p>")
             self.load_button.setEnabled(False)
+            self._show_trains_on()
             return
         self.description.setHtml(self._describe(spec))
         self.form = DatasetOptionsForm(spec.options, self.remembered.get(key, {}))
         self.options_layout.insertWidget(0, self.form)
         self.options_box.setVisible(True)
         self.load_button.setEnabled(True)
-        self.load_button.setText("Reload with these options" if key == self.loaded_key else "Load dataset")
+        self.load_button.setText("Reload with these options" if key == self.loaded_key
+                                 else f"Load {spec.title or key}")
+        self._show_trains_on()
+
+    def _show_trains_on(self) -> None:
+        """"Start trains on: <loaded>", and the selected dataset when it is another one, not loaded yet."""
+        dataset_id, title = training_dataset(self.controller)
+        text = f"Start trains on: <b>{html.escape(title)}</b>"
+        key = self.selected_key()
+        spec = self.specs.get(key) if key else None
+        if spec is not None and not same_dataset_id(key, dataset_id):
+            name = html.escape(spec.title or key)
+            text += (f"<br><span style='{NOTE_STYLE}'>Selected: <b>{name}</b>, not loaded yet: "
+                     f"press <i>Load {name}</i> (or double-click it) to train on it.</span>")
+        self.trains_on.setText(text)
 
     @staticmethod
     def _describe(spec: Any) -> str:

@@ -31,7 +31,7 @@ MAX_REPORTS = 4
 
 
 class EvaluationLoader(QObject):
-    """Evaluates a run's best weights on its validation or test split, off the GUI thread."""
+    """Evaluates a run's best weights (else its last) on its validation or test split, off the GUI thread."""
 
     ready = Signal(str, str, object, str)  # run_dir, split, EvaluationReport or None, error message
     started = Signal(str, str)  # run_dir, split: an evaluation began (show "Evaluating...")
@@ -94,8 +94,13 @@ class EvaluationLoader(QObject):
         emit_safely(self.ready, run_dir, split, report, error)
 
 
-def _weights_stamp(run_dir: str) -> float:
-    try:
-        return (Path(run_dir) / "weights" / "best.safetensors").stat().st_mtime
-    except OSError:
-        return -1.0
+def _weights_stamp(run_dir: str) -> tuple[float, float]:
+    """When the best and last weights were written (-1 when missing): a run stopped before its first best
+    is evaluated on its last checkpoint, and a best one written later (a resumed run) must replace that."""
+    stamps = []
+    for which in ("best", "last"):
+        try:
+            stamps.append((Path(run_dir) / "weights" / f"{which}.safetensors").stat().st_mtime)
+        except OSError:
+            stamps.append(-1.0)
+    return stamps[0], stamps[1]

@@ -23,6 +23,7 @@ from cnnstudio.gui.class_metrics_table import ACCURACY_TIP, ClassMetricsTable
 from cnnstudio.gui.confusion_table import ConfusionTable
 from cnnstudio.gui.gradcam_loader import GradCamLoader
 from cnnstudio.gui.mistakes_gallery import MistakesGallery
+from cnnstudio.gui.run_identity import identify_run, run_caption
 from cnnstudio.gui.run_model_cache import RunModelCache
 
 NO_RUN = "Train a model (Train tab) or open a run (Runs tab) to evaluate it here."
@@ -65,6 +66,7 @@ class EvaluationView(QWidget):
 
     def _build(self) -> None:
         self.run_label = QLabel(NO_RUN)
+        self.run_label.setWordWrap(True)
         self.run_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.split_box = QComboBox()
         self.split_box.addItems(list(SPLITS))
@@ -152,7 +154,8 @@ class EvaluationView(QWidget):
         self._shown = (self.run_dir, self.split)
         self.error = ""
         name = Path(self.run_dir).name
-        self.run_label.setText(f"Run <b>{name}</b>")
+        # Which run, the dataset it is evaluated on (its own), and the checkpoint when it is not the best one.
+        self.run_label.setText(run_caption(identify_run(self.run_dir, self.controller)))
         self.run_label.setToolTip(self.run_dir)
         self._show_placeholder(f"Evaluating {name} on the {SPLIT_WORDS[self.split]} split...")
         self.controller.evaluations.request(self.run_dir, self.split)

@@ -20,6 +20,8 @@ from PySide6.QtWidgets import (
     QPushButton, QSizePolicy, QVBoxLayout, QWidget,
 )
 
+from cnnstudio.gui.run_identity import identify_run, run_caption
+
 FORMATS = (
     ("onnx", "ONNX (.onnx)", "onnx",
      "ONNX runs in onnxruntime from Python, C++, C#, Java or JavaScript, without PyTorch. "
@@ -71,6 +73,10 @@ class ExportDialog(QDialog):
         run_label.setWordWrap(True)
         run_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         form.addRow("Run:", run_label)
+        # Which run and dataset, and the checkpoint when it is not the best one (a run stopped early).
+        self.identity_label = QLabel(run_caption(identify_run(self.run_dir, controller)))
+        self.identity_label.setWordWrap(True)
+        form.addRow("Model:", self.identity_label)
         form.addRow("Format:", self.format)
         form.addRow("Save as:", row)
 

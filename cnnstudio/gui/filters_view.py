@@ -2,9 +2,11 @@
 
 Filters come from the training child's Snapshot events while a run trains,
 and from the run's weights once a run is opened (``controller.run_opened``).
-Feature maps of the snapshot images come with the Snapshot; for any dataset
-image the run's model is loaded once (on a worker) and run on the GUI
-thread, which takes a few milliseconds for the models this app builds.
+Feature maps of the snapshot images come with the Snapshot; for any image of
+the run's own dataset (``RunImages``: the loaded one when it is the run's,
+else loaded from the run's config) the run's model is loaded once (on a
+worker) and run on the GUI thread, which takes a few milliseconds for the
+models this app builds.
 While the tab is hidden nothing is drawn or loaded: the latest Snapshot and
 the run to open are kept and shown when the tab is (drawing tiles and loading
 a model in the GUI process would make the window stutter while a run trains).
@@ -25,6 +27,8 @@ from PySide6.QtWidgets import (
 
 from cnnstudio.gui.image_grid import ImageGrid
 from cnnstudio.gui.images import to_qimage
+from cnnstudio.gui.run_identity import identify_run, run_caption
+from cnnstudio.gui.run_images import RunImages
 from cnnstudio.gui.run_model_cache import RunModelCache, layer_activations, model_filters
 from cnnstudio.gui.tiles import feature_map_tiles, filter_tiles
 
@@ -62,12 +66,14 @@ class FiltersView(QWidget):
         self._pending_snapshot: Any = None  # the latest Snapshot received while hidden
         self._pending_open = ""  # a run opened while hidden
         self._stale_model = False  # new "last" weights were written while hidden
+        self._model_pending = ""  # the run whose model is being loaded
         self.cache = RunModelCache(controller, self)
         self.cache.ready.connect(self._on_model_ready)
+        self.run_images = RunImages(controller, self)  # the shown run's own dataset, never another one
         self._build()
+        self.run_images.changed.connect(self._update_sources)
         controller.run_event.connect(self._on_run_event)
         controller.run_opened.connect(self.open_run)
-        controller.dataset_loaded.connect(lambda *_: self._update_sources())
         self._update_sources()
 
     # ---- layout -------------------------------------------------------------------
@@ -100,8 +106,11 @@ class FiltersView(QWidget):
 
         self.source_combo = QComboBox()
         self.source_combo.setToolTip("Snapshot images: the fixed validation images the training run reports "
-                                     "each epoch. Dataset images: any image of the loaded dataset.")
+                                     "each epoch. Dataset images: any image of the dataset the run was trained on.")
         self.source_combo.currentIndexChanged.connect(lambda *_: self._on_source_changed())
+        # Sized to the room it gets, not to its first items: a long dataset title is elided, the list shows it all.
+        self.source_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.source_combo.setMinimumContentsLength(14)
         self.image_spin = QSpinBox()
         self.image_spin.setToolTip("Which image (its index in the chosen source).")
         self.image_spin.valueChanged.connect(lambda *_: self._show_maps())
@@ -113,8 +122,7 @@ class FiltersView(QWidget):
         self.maps_info.setWordWrap(True)
         pick = QHBoxLayout()
         for widget in (QLabel("Image from:"), self.source_combo, QLabel("#"), self.image_spin):
-            pick.addWidget(widget)
-        pick.addStretch(1)
+            pick.addWidget(widget, 1 if widget is self.source_combo else 0)
         side = QVBoxLayout()
         side.addLayout(pick)
         row = QHBoxLayout()
@@ -143,6 +151,7 @@ class FiltersView(QWidget):
         if kind == "RunStarted":
             self.run_dir, self.model, self.snapshot = event.run_dir, None, None
             self.snapshot_run = event.run_dir
+            self.run_images.use_run(event.run_dir)
             self.run_label.setText(f"Training {Path(event.run_dir).name}: filters appear after the first epoch.")
             self._pending_snapshot, self._stale_model, self._pending_open = None, False, ""
         elif kind == "Snapshot":
@@ -190,11 +199,17 @@ class FiltersView(QWidget):
             self.snapshot, self.snapshot_run = None, ""
         self.run_dir, self.model = run_dir, None
         self.run_label.setText(f"Loading {Path(run_dir).name}...")
-        self.cache.request(run_dir, "last")
+        self._request_model()  # first: the sources it updates must not ask for the model again
+        self.run_images.use_run(run_dir)
+
+    def _request_model(self) -> None:
+        self._model_pending = self.run_dir
+        self.cache.request(self.run_dir, "last")
 
     def _on_model_ready(self, run_dir: str, which: str, model: Any, error: str) -> None:
         if run_dir != self.run_dir:
             return  # an older request
+        self._model_pending = ""
         if model is None:
             if self.controller.process is not None:  # training: no checkpoint yet, try again at the next one
                 self.maps_info.setText("Feature maps of dataset images appear after the first checkpoint.")
@@ -205,11 +220,13 @@ class FiltersView(QWidget):
         live = self.controller.process is not None and self.snapshot is not None
         if not live:
             self.filters = model_filters(model)
-            self.run_label.setText(f"Run {Path(run_dir).name} ({which} weights): "
-                                   f"{len(self.filters)} conv layers, input {model.input_size} px.")
+            caption = run_caption(identify_run(run_dir, self.controller))
+            first, _, note = caption.partition("<br>")
+            self.run_label.setText(f"{first} ({which} weights): {len(self.filters)} conv layers, "
+                                   f"input {model.input_size} px." + (f"<br>{note}" if note else ""))
             self._set_layers(list(self.filters))
         self._update_sources()
-        if not live and self.controller.imageset is not None:
+        if not live and self.run_images.imageset() is not None:
             self.source_combo.setCurrentIndex(max(0, self.source_combo.findData(DATASET)))
         self.refresh()
 
@@ -231,9 +248,10 @@ class FiltersView(QWidget):
         self.source_combo.clear()
         if self.snapshot is not None and len(self.snapshot.images):
             self.source_combo.addItem(f"training snapshot ({len(self.snapshot.images)} images)", SNAPSHOT)
-        imageset = self.controller.imageset
+        imageset = self.run_images.imageset()
         if imageset is not None and len(imageset.images):
-            self.source_combo.addItem(f"dataset ({len(imageset.images)} images)", DATASET)
+            own = "" if self.run_images.uses_loaded() else ", the run's own"
+            self.source_combo.addItem(f"dataset {self.run_images.title} ({len(imageset.images)} images{own})", DATASET)
         index = self.source_combo.findData(current)
         self.source_combo.setCurrentIndex(index if index >= 0 else 0)
         self.source_combo.blockSignals(False)
@@ -244,8 +262,10 @@ class FiltersView(QWidget):
         self.image_spin.blockSignals(True)
         self.image_spin.setRange(0, max(0, len(images) - 1) if images is not None else 0)
         self.image_spin.blockSignals(False)
-        if self.current_source() == DATASET and self.model is None and self.run_dir:
-            self.cache.request(self.run_dir, "last")
+        # The run's own images may arrive before its model: one request is enough.
+        wanted = self.current_source() == DATASET and self.model is None and self.run_dir
+        if wanted and self._model_pending != self.run_dir:
+            self._request_model()
         self._show_maps()
 
     def current_source(self) -> str:
@@ -257,8 +277,9 @@ class FiltersView(QWidget):
     def _images(self) -> Any:
         if self.current_source() == SNAPSHOT and self.snapshot is not None:
             return self.snapshot.images
-        if self.current_source() == DATASET and self.controller.imageset is not None:
-            return self.controller.imageset.images
+        imageset = self.run_images.imageset()
+        if self.current_source() == DATASET and imageset is not None:
+            return imageset.images
         return None
 
     # ---- drawing ------------------------------------------------------------------
@@ -287,9 +308,11 @@ class FiltersView(QWidget):
     def _show_maps(self) -> None:
         layer, images = self.current_layer(), self._images()
         if not layer or images is None or not len(images):
-            self.map_grid.clear("Feature maps: pick a layer and an image (load a dataset or train a run).")
+            # Why there are no dataset images for this run (loading its own dataset, or it cannot be loaded).
+            why = self.run_images.status
+            self.map_grid.clear(why or "Feature maps: pick a layer and an image (load a dataset or train a run).")
             self.image_label.clear()
-            self.maps_info.setText("")
+            self.maps_info.setText(why)
             return
         index = min(self.image_spin.value(), len(images) - 1)
         maps, note = self._maps_for(layer, images, index)

@@ -18,9 +18,11 @@ from cnnstudio.gui.filters_view import FiltersView
 from cnnstudio.gui.model_view import ModelView
 from cnnstudio.gui.predict_view import PredictView
 from cnnstudio.gui.report_action import ReportAction
+from cnnstudio.gui.run_text import threads_text
 from cnnstudio.gui.runs_view import RunsView
 from cnnstudio.gui.threshold_view import ThresholdView
 from cnnstudio.gui.train_view import TrainView
+from cnnstudio.gui.wheel_guard import install_wheel_guard
 
 DEFAULT_DATASET = "retail.products"
 ABOUT = (
@@ -37,6 +39,7 @@ class MainWindow(QMainWindow):
 
     def __init__(self, controller: StudioController | None = None, settings: QSettings | None = None) -> None:
         super().__init__()
+        install_wheel_guard()  # the wheel scrolls pages, never an unfocused setting (idempotent)
         self.controller = controller or StudioController(parent=self)
         self.setWindowTitle("CNN Studio")
         self.settings = settings or QSettings("CNN Studio", "CNN Studio")
@@ -91,7 +94,8 @@ class MainWindow(QMainWindow):
         self._action(file_menu, "Open run &config...", "Ctrl+Shift+O", self.open_config)
         self._action(file_menu, "&Save run config as...", QKeySequence.StandardKey.Save, self.save_config)
         file_menu.addSeparator()
-        self.export_action = self._action(file_menu, "&Export model...", "Ctrl+E", self.show_export)
+        # Not Ctrl+E: a focused text or spin box takes that for "end of line" and the export never opens.
+        self.export_action = self._action(file_menu, "&Export model...", "Ctrl+Shift+E", self.show_export)
         self.export_action.setStatusTip("Save the current run as ONNX or TorchScript, preprocessing and threshold inside, "
                                         "checked against PyTorch")
         self.report_action = ReportAction(self.controller, self)
@@ -116,6 +120,9 @@ class MainWindow(QMainWindow):
         self._action(plugins_menu, "&Reload plugins", None, self.controller.reload_plugins)
 
         help_menu = bar.addMenu("&Help")
+        self._action(help_menu, "&User guide", QKeySequence.StandardKey.HelpContents, self.show_user_guide)
+        self._action(help_menu, "&Keyboard shortcuts", "Ctrl+/", self.show_shortcuts)
+        help_menu.addSeparator()
         self._action(help_menu, "&About CNN Studio", None, self.show_about)
 
     def _action(self, menu, text, shortcut, slot) -> QAction:
@@ -165,7 +172,11 @@ class MainWindow(QMainWindow):
         except Exception as error:  # a ConfigError or an OSError, both readable
             self.show_message("error", f"{path}: not saved ({error})")
             return
-        self.statusBar().showMessage(f"Saved {path}; train it headless with: cnnstudio train --config {path}", 15_000)
+        from cnnstudio.gui.run_identity import training_dataset
+
+        _, title = training_dataset(self.controller)  # the loaded dataset, which need not be the selected one
+        self.statusBar().showMessage(f"Saved {path} (dataset {title}); train it headless with: "
+                                     f"cnnstudio train --config {path}", 15_000)
 
     def show_preferences(self) -> None:
         from cnnstudio.gui.preferences_dialog import PreferencesDialog
@@ -202,6 +213,20 @@ class MainWindow(QMainWindow):
 
         PluginsDialog(self.controller, self).exec()
 
+    def show_user_guide(self) -> None:
+        """Help > User guide: docs/user-guide.md in a window of its own (not modal)."""
+        from cnnstudio.gui.help_dialogs import UserGuideDialog
+
+        self.guide_dialog = UserGuideDialog(self)
+        self.guide_dialog.show()
+
+    def show_shortcuts(self) -> None:
+        """Help > Keyboard shortcuts: every menu shortcut, read off the menus, and the views' gestures."""
+        from cnnstudio.gui.help_dialogs import ShortcutsDialog
+
+        self.shortcuts_dialog = ShortcutsDialog(self)
+        self.shortcuts_dialog.show()
+
     def show_about(self) -> None:
         QMessageBox.about(self, "About CNN Studio", ABOUT.format(version=__version__))
 
@@ -227,12 +252,12 @@ class MainWindow(QMainWindow):
         from cnnstudio.training_process import default_threads
 
         threads = self.controller.config.threads or default_threads()
-        self.device_label.setText(f"training: device {self.controller.config.device}, {threads} threads")
+        self.device_label.setText(f"training: device {self.controller.config.device}, {threads_text(threads)}")
 
     def _on_run_event(self, event: object) -> None:
         device, threads = getattr(event, "device", None), getattr(event, "threads", None)
         if device is not None and threads is not None and type(event).__name__ == "RunStarted":
-            self.device_label.setText(f"training on {device}, {threads} threads")
+            self.device_label.setText(f"training on {device}, {threads_text(int(threads))}")
 
     def _on_startable(self, startable: bool, reason: str) -> None:
         self.start_action.setEnabled(startable and self.controller.run_state == "idle")

@@ -1,11 +1,15 @@
-"""The Try an image tab: open or drop an image file and see what the latest run's model decides.
+"""The Try an image tab: open or drop an image file and see what the current run's model decides.
+
+The tab names the run whose model answers and the dataset it was trained on,
+and says so when the loaded dataset is another one (``gui.run_identity``).
 
 Double-clicking an image in the Evaluate tab's gallery opens it here too
 (``predict_image``), to look at it with other Grad-CAM layers and classes.
 
-The model (best weights) is loaded once per run and predicts on a worker
-thread through ``TrainedModel.predict_files``; the view shows the image as the
-model sees it (letterboxed to its input size), the class probabilities as
+The model (best weights, else the last of a run stopped before its first best)
+is loaded once per run and predicts on a worker thread through
+``TrainedModel.predict_files``; the view shows the image as the model sees it
+(letterboxed to its input size), the class probabilities as
 bars, the decision with score and threshold, and an explanation chosen in
 the Explain row: the head's own heat map or box, or Grad-CAM (``core.gradcam``)
 of any class at any backbone layer, computed on the worker for that same
@@ -14,6 +18,7 @@ letterboxed input.
 
 from __future__ import annotations
 
+import html
 import logging
 import threading
 import traceback
@@ -31,6 +36,7 @@ from cnnstudio.errors import CNNStudioError
 from cnnstudio.gui.explain_controls import GRADCAM, HEAD, NONE, ExplainControls, explain_with_gradcam, gradcam_caption
 from cnnstudio.gui.images import overlay_heatmap, to_qimage
 from cnnstudio.gui.background import emit_safely, in_background
+from cnnstudio.gui.run_identity import identify_run, note_html, other_dataset_note, run_caption
 from cnnstudio.gui.run_model_cache import RunModelCache
 
 log = logging.getLogger(__name__)
@@ -69,10 +75,12 @@ class PredictView(QWidget):
         self.setAcceptDrops(True)
         self._build()
         controller.run_opened.connect(self.use_run)
+        controller.dataset_loaded.connect(lambda *_: self._show_run())
 
     def _build(self) -> None:
         self.run_label = QLabel(NO_RUN)
         self.run_label.setWordWrap(True)
+        self.run_label.setTextFormat(Qt.TextFormat.RichText)
         self.choose_button = QPushButton("Choose image...")
         self.choose_button.setToolTip("Open an image file (or drop one anywhere on this tab).")
         self.choose_button.clicked.connect(self.choose_image)
@@ -84,6 +92,7 @@ class PredictView(QWidget):
         self.image_label.setToolTip(PAD_TIP)
         self.overlay_label = self._picture("")
         self.overlay_title = QLabel("")
+        self.overlay_title.setWordWrap(True)
         self.file_label = QLabel("")
         self.file_label.setWordWrap(True)
         pictures = QGridLayout()
@@ -136,11 +145,25 @@ class PredictView(QWidget):
     def use_run(self, run_dir: str) -> None:
         """Predict with this run from now on (and again for the image already shown)."""
         self.run_dir = str(run_dir)
-        self.run_label.setText(f"Run {Path(self.run_dir).name} (best weights). Open or drop an image to try it.")
+        self._show_run()
         if self.image is not None:
             self.predict_image(self.image, self.path)
         elif self.path:
             self.predict_file(self.path)
+
+    def _show_run(self, newest: bool = False) -> None:
+        """Name the run whose model answers, its dataset and classes, and a loaded dataset that is not its own."""
+        if not self.run_dir:
+            self.run_label.setText(NO_RUN)
+            return
+        identity = identify_run(self.run_dir, self.controller)
+        text = run_caption(identity, "Answers from the model of run")
+        if newest:
+            text += " (the newest run in the workspace)"
+        if identity.class_names:
+            text += f"<br>It answers with one of its classes: {html.escape(', '.join(identity.class_names))}."
+        other = other_dataset_note(self.controller, identity)
+        self.run_label.setText(text + ("<br>" + note_html(other) if other else ""))
 
     def choose_image(self) -> None:
         """Ask for an image file and predict it."""
@@ -167,7 +190,7 @@ class PredictView(QWidget):
         """Predict an in-memory (3, H, W) uint8 image called ``name`` (an Evaluate tile), with ``run_dir`` if given."""
         if run_dir and str(run_dir) != self.run_dir:
             self.run_dir = str(run_dir)
-            self.run_label.setText(f"Run {Path(self.run_dir).name} (best weights). Open or drop an image to try it.")
+            self._show_run()
         self.path, self.image = str(name), image
         self._start_prediction()
 
@@ -214,7 +237,7 @@ class PredictView(QWidget):
         self.entry = entry
         if run_dir and run_dir != self.run_dir:
             self.run_dir = run_dir
-            self.run_label.setText(f"Run {Path(run_dir).name} (best weights, the newest run in the workspace).")
+            self._show_run(newest=True)
         if "error" in entry:
             self.error_label.setText(entry["error"])
             self.file_label.setText(f"{Path(self.path).name}: not predicted.")
@@ -352,10 +375,10 @@ def _with_box(image: np.ndarray, box: list[float]) -> QPixmap:
 
 
 def _latest_run(runs_root: Any) -> str:
-    """The newest run in the workspace with best weights, or "" when there is none."""
+    """The newest run in the workspace with a checkpoint (best, or last), or "" when there is none."""
     from cnnstudio.core.runs import default_runs_root, list_runs
 
     for run in reversed(list_runs(runs_root if runs_root is not None else default_runs_root())):
-        if run.weights_path("best").exists():
+        if run.weights_path("best").exists() or run.weights_path("last").exists():
             return str(run.path)
     return ""

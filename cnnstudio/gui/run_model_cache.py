@@ -34,7 +34,7 @@ class RunModelCache(QObject):
     def __init__(self, controller: Any, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.controller = controller
-        self._models: dict[tuple[str, str], tuple[float, Any]] = {}
+        self._models: dict[tuple[str, str], tuple[tuple[float, float], Any]] = {}
         self._lock = threading.Lock()
 
     def cached(self, run_dir: str, which: str) -> Any:
@@ -79,11 +79,16 @@ class RunModelCache(QObject):
         emit_safely(self.ready, run_dir, which, model, error)
 
 
-def _weights_mtime(run_dir: str, which: str) -> float:
-    try:
-        return (Path(run_dir) / "weights" / f"{which}.safetensors").stat().st_mtime
-    except OSError:
-        return -1.0
+def _weights_mtime(run_dir: str, which: str) -> tuple[float, float]:
+    """When ``which`` and the other checkpoint were written (-1 when missing): a missing one falls back
+    to the other (``RunFolder.checkpoint``), so either changing means another model."""
+    stamps = []
+    for name in (which, "last" if which == "best" else "best"):
+        try:
+            stamps.append((Path(run_dir) / "weights" / f"{name}.safetensors").stat().st_mtime)
+        except OSError:
+            stamps.append(-1.0)
+    return stamps[0], stamps[1]
 
 
 def model_filters(model: Any) -> dict[str, np.ndarray]:

@@ -3,7 +3,8 @@
 Run folders are read on a worker thread (reading them imports torch via
 ``cnnstudio.core.runs``); a folder that cannot be read is a "damaged: <reason>"
 row, never a crash. Opening a run emits ``controller.run_opened``, which the
-Train, Filters and Try views follow. Compare (Ctrl+D) reads the selected runs
+Train, Filters and Try views follow, and says so in the status bar; the current
+run's row is bold. Compare (Ctrl+D) reads the selected runs
 on a worker (``cnnstudio.core.compare``) and shows them in a CompareView under
 the table; "Try a variant" (``VariantButton``) trains one run again with one
 change and compares the two when it finishes.
@@ -24,6 +25,7 @@ from PySide6.QtWidgets import (
 
 from cnnstudio.errors import CNNStudioError
 from cnnstudio.gui.background import emit_safely, in_background
+from cnnstudio.gui.run_identity import identify_run, opened_message
 from cnnstudio.gui.variant_button import VariantButton
 
 COMPARE_TIP = ("Compare the selected runs (Ctrl+D): their loss and accuracy curves overlaid, the config fields that "
@@ -63,6 +65,17 @@ def describe_run(path: Path) -> dict[str, str]:
     return row
 
 
+def resumable(row: dict[str, str]) -> bool:
+    """A stopped or failed run with epochs still to train (its "Epochs" reads "done / planned")."""
+    if row.get("Status") not in ("cancelled", "failed"):
+        return False
+    try:
+        done, planned = (int(part) for part in row.get("Epochs", "").split("/"))
+    except ValueError:
+        return False
+    return done < planned
+
+
 def list_run_rows(root: Path | None) -> list[dict[str, str]]:
     """Rows for every run under ``root`` (the default workspace when None), newest first."""
     from cnnstudio.core.runs import default_runs_root, list_runs
@@ -96,12 +109,17 @@ class RunsView(QWidget):
         self._request = 0
 
         self.root_label = QLabel("")
+        self.root_label.setWordWrap(True)
         self.root_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.refresh_button = QPushButton("Refresh")
         self.refresh_button.clicked.connect(self.refresh)
         self.open_button = QPushButton("Open")
         self.open_button.setToolTip("Show this run's curves, filters and model in the other tabs (or double-click it).")
         self.open_button.clicked.connect(self.open_selected)
+        self.resume_button = QPushButton("Resume")
+        self.resume_button.setToolTip("Continue a stopped run from its last checkpoint to its planned epochs, "
+                                      "in its own folder, with its own config and dataset.")
+        self.resume_button.clicked.connect(self.resume_selected)
         self.folder_button = QPushButton("Show folder")
         self.folder_button.setToolTip("Open the run folder in the file manager: config.toml, metrics.jsonl, weights.")
         self.folder_button.clicked.connect(self.show_folder)
@@ -129,22 +147,25 @@ class RunsView(QWidget):
         header.setSectionResizeMode(COLUMNS.index("Status"), QHeaderView.ResizeMode.Stretch)
         self.table.cellDoubleClicked.connect(lambda row, _column: self.open_row(row))
         self.table.itemSelectionChanged.connect(self._update_buttons)
+        controller.run_state_changed.connect(self._on_run_state)
         self.table.setToolTip("Each training is a run: a folder with its config, per-epoch metrics and weights. "
                               "Best val metric is the validation score of the epoch whose weights were kept. "
                               "Ctrl+click several runs to compare them.")
         self.status_label = QLabel("")
         self.status_label.setWordWrap(True)
 
+        # The workspace path on its own line: beside the buttons a long one widened the window.
         buttons = QHBoxLayout()
-        buttons.addWidget(self.root_label, 1)
-        for button in (self.refresh_button, self.open_button, self.folder_button, self.compare_button,
-                       self.variant_button):
+        for button in (self.refresh_button, self.open_button, self.resume_button, self.folder_button,
+                       self.compare_button, self.variant_button):
             buttons.addWidget(button)
+        buttons.addStretch(1)
         # The table above, the comparison below (added on the first Compare).
         self.splitter = QSplitter(Qt.Orientation.Vertical)
         self.splitter.setChildrenCollapsible(False)
         self.splitter.addWidget(self.table)
         layout = QVBoxLayout(self)
+        layout.addWidget(self.root_label)
         layout.addLayout(buttons)
         layout.addWidget(self.splitter, 1)
         layout.addWidget(self.status_label)
@@ -183,6 +204,7 @@ class RunsView(QWidget):
         self.root_label.setText(f"Workspace: {root}" if root else "")
         self.table.clearSpans()
         self.table.setRowCount(len(rows))
+        current = self.current_row()
         for row, values in enumerate(rows):
             damaged = values.get("Status", "").startswith("damaged")
             for column, name in enumerate(COLUMNS):
@@ -191,6 +213,10 @@ class RunsView(QWidget):
                 item.setToolTip(values["path"] if column == 0 else values.get(name, ""))
                 if damaged:
                     item.setForeground(Qt.GlobalColor.darkRed)
+                if row == current:  # bold before the columns are sized, or its text is elided
+                    font = item.font()
+                    font.setBold(True)
+                    item.setFont(font)
                 self.table.setItem(row, column, item)
             if values["path"] in selected:
                 flags = QItemSelectionModel.SelectionFlag.Select | QItemSelectionModel.SelectionFlag.Rows
@@ -214,8 +240,36 @@ class RunsView(QWidget):
                 self.status_label.setText(
                     f"{len(rows)} runs" + (f", {damaged} damaged (they cannot be opened)" if damaged else "")
                     + ". Double-click a run to open it; Ctrl+click several and Compare them.")
+        self._mark_current()
         self._update_buttons()
         self.refreshed.emit()
+
+    def current_row(self) -> int:
+        """The table row of the run the analysis tabs show (controller.current_run), or -1."""
+        current = self.controller.current_run
+        if not current:
+            return -1
+        wanted = Path(current).resolve()
+        return next((row for row, values in enumerate(self.rows) if Path(values["path"]).resolve() == wanted), -1)
+
+    def _mark_current(self) -> None:
+        """The current run's row in bold, with a tooltip and a line below the table saying so."""
+        current = self.current_row()
+        for row in range(self.table.rowCount()):
+            for column in range(self.table.columnCount()):
+                item = self.table.item(row, column)
+                if item is None:
+                    continue
+                font = item.font()
+                font.setBold(row == current)
+                item.setFont(font)
+                if column == 0:
+                    tip = self.rows[row]["path"]
+                    item.setToolTip(f"{tip}\n(the current run: Evaluate, Threshold, Try an image and Export show it)"
+                                    if row == current else tip)
+        if current >= 0 and self.variant_button.pending is None:
+            line = self.status_label.text().split(" Current run:")[0]
+            self.status_label.setText(f"{line} Current run: {self.rows[current]['Name']} (in bold).")
 
     def selected_path(self) -> str:
         """The first selected run folder ("" when none)."""
@@ -240,6 +294,7 @@ class RunsView(QWidget):
         row = rows[0] if rows else None
         self.open_button.setEnabled(row is not None and not row.get("Status", "").startswith("damaged"))
         self.folder_button.setEnabled(row is not None)
+        self.resume_button.setEnabled(len(rows) == 1 and resumable(rows[0]) and self.controller.process is None)
         self.compare_button.setEnabled(len(usable) >= 2)
         self.compare_action.setEnabled(len(usable) >= 2)
         # A variant of exactly one readable run that is not still training.
@@ -254,7 +309,24 @@ class RunsView(QWidget):
         if values.get("Status", "").startswith("damaged"):
             self.controller.message.emit("warning", f"{values['Name']} cannot be opened: {values['Status'][9:]}")
             return
+        identity = identify_run(values["path"], self.controller)
         self.controller.run_opened.emit(values["path"])
+        self._mark_current()
+        self.controller.message.emit("info", opened_message(identity))
+
+    def _on_run_state(self, state: str) -> None:
+        """A run ended: its row's status and epochs changed on disk."""
+        if state == "idle" and self.isVisible():
+            self.refresh()
+        else:
+            self._update_buttons()
+
+    def resume_selected(self) -> None:
+        """Resume the selected stopped run in the training child; the Train tab shows it."""
+        rows = self._selected_rows()
+        if len(rows) == 1 and resumable(rows[0]) and self.controller.resume_training(rows[0]["path"]):
+            self.status_text(f"Resuming {rows[0]['Name']}: watch it in the Train tab.")
+            self.resume_button.setEnabled(False)
 
     def open_selected(self) -> None:
         rows = self.table.selectionModel().selectedRows()

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QStackedWidget, QVBoxLayout, 
 
 from cnnstudio.errors import CNNStudioError
 from cnnstudio.gui.background import emit_safely, in_background
+from cnnstudio.gui.run_identity import identify_run, run_caption
 from cnnstudio.gui.threshold_controls import HIGHEST, LOWEST, STEPS, ThresholdControls
 from cnnstudio.gui.threshold_counts import ConfusionPanel
 
@@ -53,6 +54,7 @@ class ThresholdView(QWidget):
         super().__init__(parent)
         self.controller = controller
         self.run_dir = ""
+        self.caption = ""  # which run and dataset (and checkpoint, when not the best), for the top line
         self.report: Any = None
         self.scores: np.ndarray | None = None
         self.positives: np.ndarray | None = None
@@ -123,7 +125,8 @@ class ThresholdView(QWidget):
             self._show_notice(NO_RUN)
             return
         name = Path(self.run_dir).name
-        self.run_label.setText(f"Run <b>{name}</b>")
+        self.caption = run_caption(identify_run(self.run_dir, self.controller))
+        self.run_label.setText(self.caption)
         head_id, class_names = _head_and_classes(self.run_dir)
         if head_id == "classification" and len(class_names) > 2:  # run.json says so: no need to evaluate
             self._show_notice(NOT_THRESHOLDED.format(run=name, count=len(class_names)))
@@ -176,7 +179,7 @@ class ThresholdView(QWidget):
         self.slider.setToolTip(SLIDER_TIP.format(pos=positive, neg=negative))
         self.spin.setToolTip(self.slider.toolTip())
         self.run_label.setText(
-            f"Run <b>{name}</b> · validation split, {len(scores)} images: {int((~positives).sum())} {negative}, "
+            f"{self.caption}<br>Validation split, {len(scores)} images: {int((~positives).sum())} {negative}, "
             f"{int(positives.sum())} {positive}. An image is flagged as <b>{positive}</b> when its score "
             f"1 - p({negative}) is at or above the threshold."
         )

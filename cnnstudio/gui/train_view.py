@@ -8,9 +8,9 @@ When a past run is opened (``controller.run_opened``) and nothing trains, its
 
 from __future__ import annotations
 
+import html
 import importlib
 import threading
-import time
 from pathlib import Path
 from typing import Any
 
@@ -25,11 +25,14 @@ from cnnstudio.core.events import (
 )
 from cnnstudio.core.runs import RunFolder
 from cnnstudio.errors import CNNStudioError
-from cnnstudio.gui.run_text import advice_html, eta_text, finished_html, failed_html
+from cnnstudio.gui.run_identity import training_dataset
+from cnnstudio.gui.run_text import advice_html, finished_html, failed_html, threads_text
+from cnnstudio.gui.train_progress import TrainingProgress
 from cnnstudio.gui.training_settings import TrainingSettings
 
 START_TIP = "Train the model on the Model tab with these settings, in a separate process (Ctrl+R)."
-STOP_TIP = "Stop after the current batch. Everything done so far is kept: the curves, the best and last weights."
+STOP_TIP = ("Stop within a second or two. Everything done so far is kept: the curves, the best and last weights; "
+            "the epoch under way is left out.")
 
 
 def _warm_up_pyqtgraph() -> None:
@@ -49,16 +52,14 @@ class TrainView(QWidget):
         self._live = False  # the curves show the run that is training (or just trained)
         self._advice: list[Advice] = []
         self._last_checkpoint = ""
-        self._eta: tuple[float, float] | None = None  # (seconds left at the last epoch end, monotonic then)
-        self._progress_parts: dict[str, str] = {}
-        self._first_epoch, self._epochs = 1, 1  # the run's epoch span, from RunStarted
+        self._pace = TrainingProgress()  # the progress bar's text of the live run
 
         self.settings = TrainingSettings(controller, self)
         scroll = QScrollArea(self)
         scroll.setWidget(self.settings)
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QFrame.Shape.NoFrame)
-        scroll.setMinimumWidth(330)
+        scroll.setMinimumWidth(310)
         scroll.setMaximumWidth(400)
 
         self.start_button = QPushButton("Start training")
@@ -67,10 +68,14 @@ class TrainView(QWidget):
         self.stop_button.setToolTip(STOP_TIP)
         self.stop_button.setEnabled(False)
         self.state_label = QLabel("")
+        self.state_label.setWordWrap(True)  # "training on N images, validating on M ..." is long on a small screen
         buttons = QHBoxLayout()
         buttons.addWidget(self.start_button)
         buttons.addWidget(self.stop_button)
         buttons.addWidget(self.state_label, 1)
+        self.dataset_label = QLabel("")  # which dataset Start trains on (the one loaded in the Datasets list)
+        self.dataset_label.setWordWrap(True)
+        self.dataset_label.setTextFormat(Qt.TextFormat.RichText)
 
         self.progress = QProgressBar()
         self.progress.setRange(0, 1000)
@@ -89,6 +94,7 @@ class TrainView(QWidget):
 
         right = QVBoxLayout()
         right.addLayout(buttons)
+        right.addWidget(self.dataset_label)
         right.addWidget(self.progress)
         right.addLayout(self.plots_area, 1)
         right.addWidget(self.advice_label)
@@ -100,6 +106,9 @@ class TrainView(QWidget):
         self.start_button.clicked.connect(self.start)
         self.stop_button.clicked.connect(controller.stop_training)
         controller.run_state_changed.connect(self._on_state)
+        controller.config_changed.connect(lambda *_: self._show_dataset())
+        controller.dataset_loaded.connect(lambda *_: self._show_dataset())
+        self._show_dataset()
         controller.run_event.connect(self._on_event)
         controller.run_opened.connect(self.open_run)
         self._eta_timer = QTimer(self)
@@ -122,6 +131,11 @@ class TrainView(QWidget):
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
         QTimer.singleShot(0, lambda: self.curves)
+
+    def _show_dataset(self) -> None:
+        _, title = training_dataset(self.controller)
+        self.dataset_label.setText(f"Start trains on: <b>{html.escape(title)}</b> "
+                                   f"(to train on another dataset, select it on the left and press Load)")
 
     # ---- actions ----------------------------------------------------------------
     def start(self) -> bool:
@@ -155,7 +169,7 @@ class TrainView(QWidget):
     def _on_state(self, state: str) -> None:
         self.start_button.setEnabled(state == "idle")
         self.stop_button.setEnabled(state in ("starting", "training"))
-        self.state_label.setText({"starting": "starting the training process...", "stopping": "stopping after this batch...",
+        self.state_label.setText({"starting": "starting the training process...", "stopping": "stopping...",
                                   "training": "training"}.get(state, ""))
         if state == "starting":
             self._begin()
@@ -167,8 +181,6 @@ class TrainView(QWidget):
         self.run_dir = ""
         self._advice.clear()
         self._last_checkpoint = ""
-        self._eta = None
-        self._progress_parts = {}
         self.curves.clear()
         self.advice_label.hide()
         self.summary_label.hide()
@@ -178,25 +190,17 @@ class TrainView(QWidget):
     def _on_event(self, event: Any) -> None:
         if isinstance(event, BatchEnded):
             self.curves.add_batch(event.epoch, event.batch, event.num_batches, event.loss, event.accuracy)
-            self._set_progress(event.epoch - 1 + event.batch / max(1, event.num_batches))
-            self._progress_parts["batch"] = f"batch {event.batch}/{event.num_batches}"
-            self._progress_parts["epoch"] = f"epoch {event.epoch}/{self._epochs}"
-            self._progress_parts["speed"] = f"{event.images_per_s:,.0f} images/s"
+            self._pace.batch(event)
             self._show_progress()
         elif isinstance(event, EpochEnded):
             self.curves.add_epoch(event.epoch, event.metrics, event.is_best)
-            self._epochs = event.epochs
-            self._set_progress(float(event.epoch))
-            self._progress_parts["epoch"] = f"epoch {event.epoch}/{event.epochs}"
-            self._progress_parts.pop("batch", None)
-            self._progress_parts["speed"] = f"{event.images_per_s:,.0f} images/s"
-            self._eta = (event.eta_s, time.monotonic())
-            self._eta_timer.start()
+            self._pace.epoch(event)
             self._show_progress()
         elif isinstance(event, RunStarted):
             self._on_started(event)
         elif isinstance(event, Advice):
-            self._advice.append(event)
+            # A newer word on the same matter (a longer epoch estimate) replaces the older one.
+            self._advice = [*(a for a in self._advice if a.code != event.code), event]
             self.advice_label.setText(advice_html(self._advice))
             self.advice_label.show()
         elif isinstance(event, CheckpointWritten):
@@ -208,28 +212,22 @@ class TrainView(QWidget):
 
     def _on_started(self, event: RunStarted) -> None:
         self.run_dir = event.run_dir
-        self._epochs = event.epochs
-        self._first_epoch = event.start_epoch
         self.curves.set_epoch_span(event.start_epoch, event.epochs)
         self.progress.setRange(0, 1000)
-        self._set_progress(event.start_epoch - 1)
-        self._progress_parts = {"epoch": f"epoch {event.start_epoch}/{event.epochs}", "batch": "first batch..."}
+        self._pace.started(event)
+        threads = threads_text(event.threads)
         self.state_label.setText(
             f"training on {event.num_train} images, validating on {event.num_val}"
-            f"{f', testing on {event.num_test}' if event.num_test else ''} ({event.device}, {event.threads} threads)"
+            f"{f', testing on {event.num_test}' if event.num_test else ''} ({event.device}, {threads})"
         )
+        self._eta_timer.start()  # the text says how long the batch under way has been running
         self._show_progress()
 
-    def _set_progress(self, done_epochs: float) -> None:
-        total = max(1, self._epochs - self._first_epoch + 1)
-        self.progress.setValue(int(1000 * min(1.0, max(0.0, (done_epochs - self._first_epoch + 1) / total))))
-
     def _show_progress(self) -> None:
-        parts = [self._progress_parts[key] for key in ("epoch", "batch", "speed") if key in self._progress_parts]
-        if self._eta is not None:
-            left, when = self._eta
-            parts.append(eta_text(max(0.0, left - (time.monotonic() - when))))
-        self.progress.setFormat("  ·  ".join(parts) or "training...")
+        if self.progress.maximum() == 0:
+            return  # "starting...": no run reported yet
+        self.progress.setValue(int(1000 * self._pace.fraction))
+        self.progress.setFormat(self._pace.text())
 
     def _on_finished(self, event: RunFinished) -> None:
         self._eta_timer.stop()
