@@ -112,7 +112,9 @@ class Studio:
     def press(self, keys: str, widget: QWidget | None = None) -> None:
         """Type a key sequence (``"Ctrl+O"``) into the focused window."""
         target = widget or self.window
-        self.window.activateWindow()
+        if QApplication.activeWindow() is None:  # a person's keys go to the window in front
+            self.window.activateWindow()
+            self.qtbot.waitUntil(lambda: QApplication.activeWindow() is not None, timeout=5_000)
         QTest.keySequence(target, QKeySequence(keys))
 
     def click(self, button: QWidget) -> None:
@@ -171,6 +173,26 @@ class Studio:
         with self.qtbot.waitSignal(self.controller.dataset_loaded, timeout=LOAD_TIMEOUT_MS):
             self.press("Ctrl+O")
         return self.controller.spec
+
+    def pick_dataset(self, key: str, **options: Any) -> Any:
+        """Click a dataset in the list, type its options, press Load, wait for the Data tab to show it."""
+        panel = self.window.dataset_panel
+        item = next(item for item in panel._items() if item.data(0, Qt.ItemDataRole.UserRole) == key)
+        panel.tree.scrollToItem(item)
+        self.qtbot.mouseClick(panel.tree.viewport(), Qt.MouseButton.LeftButton,
+                              pos=panel.tree.visualItemRect(item).center())
+        for name, value in options.items():
+            editor = panel.form.editors[name]
+            if isinstance(editor, QComboBox):
+                self.choose(editor, str(value))
+            else:
+                editor.setFocus()
+                editor.selectAll()
+                self.qtbot.keyClicks(editor, str(value))
+                editor.interpretText()
+        with self.qtbot.waitSignal(self.controller.dataset_loaded, timeout=LOAD_TIMEOUT_MS):
+            self.click(panel.load_button)
+        return self.controller.imageset
 
     def train(self, epochs: int | None = None) -> str:
         """Train tab: type the epochs, click Start, wait for the run to finish; the run folder."""
