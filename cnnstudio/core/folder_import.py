@@ -196,8 +196,12 @@ def _drop_empty_classes(
     if len(usable) < 2:
         detail = f"; empty or unreadable: {', '.join(empty)}" if empty else ""
         found = f"only {usable[0]!r} has images" if usable else "none has a readable image"
+        unreadable = [f"{Path(item.path).relative_to(root) if Path(item.path).is_relative_to(root) else item.path}"
+                      f" ({item.reason})" for item in skipped[:5]]
+        more = f" and {len(skipped) - 5} more" if len(skipped) > 5 else ""
+        files = f". Unreadable files: {'; '.join(unreadable)}{more}" if unreadable else ""
         raise DatasetError(
-            f"{root}: need at least two class sub-folders with images, {found}{detail}"
+            f"{root}: need at least two class sub-folders with images, {found}{detail}{files}"
         )
     for name in empty:
         skipped.append(SkippedFile(str(root / name), "class folder has no readable images; class left out"))

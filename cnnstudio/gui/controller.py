@@ -161,6 +161,13 @@ class StudioController(QObject):
         except CNNStudioError as error:
             self.message.emit("error", f"Cannot start: {error}")
             return False
+        from cnnstudio.core.dataset_ids import dataset_folder
+
+        folder = dataset_folder(config.dataset.id)
+        if folder is not None and not folder.is_dir():  # the child reads the folder again from disk
+            self.message.emit("error", f"Cannot start: the folder {folder} was moved or deleted after it was "
+                                       f"opened. Put it back, or open it where it is now (File > Open image folder).")
+            return False
         from cnnstudio.training_process import TrainingProcess
 
         self._launch(TrainingProcess(config, runs_root=self.runs_root))

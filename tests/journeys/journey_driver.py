@@ -112,9 +112,10 @@ class Studio:
     def press(self, keys: str, widget: QWidget | None = None) -> None:
         """Type a key sequence (``"Ctrl+O"``) into the focused window."""
         target = widget or self.window
-        if QApplication.activeWindow() is None:  # a person's keys go to the window in front
+        if QApplication.activeModalWidget() is None and QApplication.activeWindow() is not self.window:
+            # A person clicks back into the window after closing a message box; the keys then go there.
             self.window.activateWindow()
-            self.qtbot.waitUntil(lambda: QApplication.activeWindow() is not None, timeout=5_000)
+            self.qtbot.waitUntil(lambda: QApplication.activeWindow() is self.window, timeout=5_000)
         QTest.keySequence(target, QKeySequence(keys))
 
     def click(self, button: QWidget) -> None:
