@@ -28,6 +28,8 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import queue
+import threading
 import time
 from multiprocessing.connection import Connection
 from pathlib import Path
@@ -40,6 +42,7 @@ from cnnstudio.errors import CNNStudioError
 from cnnstudio.training_child import child_main
 
 _TERMINAL = (RunFinished, RunFailed)
+_END_OF_EVENTS = object()  # put in the inbox once the child's pipe is closed
 STOP_GRACE_S = 2.0  # after request_stop(), how long the child may take to save and finish before poll() kills it
 
 
@@ -81,6 +84,9 @@ class TrainingProcess:
         self._killed_after_stop = False  # the child ignored Stop for STOP_GRACE_S and was killed
         self._process: multiprocessing.process.BaseProcess | None = None
         self._reader: Connection | None = None
+        # Events are read on a thread of their own: a child frozen in the middle of a message
+        # (stopped, swapped out) must never block the caller's thread, the GUI's, in recv().
+        self._inbox: queue.SimpleQueue[Any] = queue.SimpleQueue()
         self._eof = False
         self._final: Event | None = None  # the RunFinished / RunFailed delivered, real or synthetic
         self._pending: list[Event] = []  # drained by close() but not yet handed out
@@ -107,6 +113,8 @@ class TrainingProcess:
             child.commands.send(job)  # a few hundred bytes: the pipe buffers them until the child reads
         child.commands.close()
         self._process, self._reader, self._stop = child.process, child.events, child.stop
+        threading.Thread(target=self._read_events, args=(child.events,), name="cnnstudio-events",
+                         daemon=True).start()
         self._started = time.monotonic()
         if self._stop_wanted:
             self._stop.set()
@@ -218,18 +226,29 @@ class TrainingProcess:
         self._process.kill()
         self._killed_after_stop = True
 
+    def _read_events(self, reader: Connection) -> None:
+        """Move every event from the pipe to the inbox; an end-of-file marker when the child is gone."""
+        try:
+            while True:
+                self._inbox.put(reader.recv())
+        except Exception:  # EOFError/OSError: every write end closed (the child exited); or a torn message
+            pass
+        finally:
+            reader.close()
+            self._inbox.put(_END_OF_EVENTS)
+
     def _drain(self, limit: int) -> list[Event]:
         events: list[Event] = []
-        reader = self._reader
-        while reader is not None and not self._eof and len(events) < limit:
+        while self._reader is not None and not self._eof and len(events) < limit:
             try:
-                if not reader.poll():
-                    break
-                events.append(reader.recv())
-            except (EOFError, OSError):  # every write end is closed: the child has exited
+                item = self._inbox.get_nowait()
+            except queue.Empty:
+                break
+            if item is _END_OF_EVENTS:
                 self._eof = True
-                reader.close()
                 self._reader = None
+                break
+            events.append(item)
         for event in events:
             if isinstance(event, RunStarted) and event.run_dir:
                 self._run_dir = event.run_dir

@@ -3,11 +3,12 @@ and a child that does not answer is killed and reported cancelled, not failed.""
 
 from __future__ import annotations
 
+import os
 import re
+import signal
 
 from PySide6.QtCore import Qt
 
-from cnnstudio import training_process
 from cnnstudio.core.events import Advice, CheckpointWritten, RunFailed, RunFinished
 from cnnstudio.core.runs import RunFolder
 from gui_train_helpers import HUGE_DATASET, DialogCloser, load_tiny, use_huge_model, use_tiny_model
@@ -38,7 +39,7 @@ def test_stop_inside_the_first_batch_of_a_huge_model_leaves_the_window_idle_with
     # The estimate reaches the Train tab and the status bar; the bar says the first batch is under way, and for how long.
     assert "One epoch will take about " in view.advice_label.text() and not view.advice_label.isHidden()
     assert any(severity == "warning" and "1,000 filters in conv2" in text for severity, text in messages)
-    qtbot.waitUntil(lambda: re.search(r"first batch: 1 of \d+, started [1-9]\d* s ago", view.progress.format()),
+    qtbot.waitUntil(lambda: bool(re.search(r"first batch: 1 of \d+, started [1-9]\d* s ago", view.progress.format())),
                     timeout=10_000)
 
     with qtbot.waitSignal(controller.run_state_changed, timeout=STOP_TIMEOUT_MS,
@@ -54,9 +55,7 @@ def test_stop_inside_the_first_batch_of_a_huge_model_leaves_the_window_idle_with
     assert RunFolder(finished[0].run_dir).status == "cancelled"
 
 
-def test_a_child_that_does_not_answer_stop_is_killed_and_shown_cancelled_not_failed(qtbot, window, controller,
-                                                                                     monkeypatch):
-    monkeypatch.setattr(training_process, "STOP_GRACE_S", 0.0)  # as if one layer took longer than the grace
+def test_a_child_that_does_not_answer_stop_is_killed_and_shown_cancelled_not_failed(qtbot, window, controller):
     controller.prepare_standby()
     load_tiny(qtbot, controller)
     use_tiny_model(controller, epochs=500)
@@ -69,6 +68,7 @@ def test_a_child_that_does_not_answer_stop_is_killed_and_shown_cancelled_not_fai
                               check_params_cb=lambda e: isinstance(e, CheckpointWritten) and e.kind == "last"):
             qtbot.mouseClick(view.start_button, Qt.MouseButton.LeftButton)
         process = controller.process
+        os.kill(process.pid, signal.SIGSTOP)  # a child stuck in one long layer: it cannot answer Stop
         with qtbot.waitSignal(controller.run_state_changed, timeout=STOP_TIMEOUT_MS,
                               check_params_cb=lambda state: state == "idle"):
             qtbot.mouseClick(view.stop_button, Qt.MouseButton.LeftButton)
@@ -76,6 +76,7 @@ def test_a_child_that_does_not_answer_stop_is_killed_and_shown_cancelled_not_fai
         closer.stop()
 
     finished = [e for e in events if isinstance(e, RunFinished)]
+    qtbot.waitUntil(lambda: process.exitcode is not None, timeout=15_000)  # reaped on a background thread
     assert process.exitcode == -9  # killed, not finished by itself
     assert len(finished) == 1 and finished[0].reason == "cancelled" and finished[0].epochs_run >= 1
     assert not [e for e in events if isinstance(e, RunFailed)] and closer.texts == []
