@@ -57,7 +57,7 @@ def new_run_dir(root: Path, label: str = "run") -> Path:
     """
     root = Path(root)
     root.mkdir(parents=True, exist_ok=True)
-    slug = re.sub(r"[^A-Za-z0-9._-]+", "-", label).strip("-.") or "run"
+    slug = re.sub(r"[^\w.-]+", "-", label).strip("-.") or "run"  # letters of any script: "café", not "caf-"
     base = f"{datetime.now().strftime('%Y%m%d-%H%M%S')}-{slug[:60]}"
     for attempt in range(1, 1000):
         path = root / (base if attempt == 1 else f"{base}-{attempt}")

@@ -13,6 +13,7 @@ drops them.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,7 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QAbstractSpinBox, QApplication, QComboBox, QFileDialog, QMessageBox, QWidget
 from PySide6.QtGui import QDragEnterEvent
 
+SCREENSHOTS_ENV = "CNNSTUDIO_JOURNEY_SCREENSHOTS"  # a folder: journeys save what the window shows there
 RUN_TIMEOUT_MS = 180_000
 LOAD_TIMEOUT_MS = 60_000
 
@@ -216,6 +218,13 @@ class Studio:
         event = finished[-1]
         assert type(event).__name__ == "RunFinished", f"training failed: {getattr(event, 'message', event)}"
         return str(event.run_dir)
+
+    def snapshot(self, name: str) -> None:
+        """Save the window as NAME.png in $CNNSTUDIO_JOURNEY_SCREENSHOTS (scripts/screenshots.sh sets it)."""
+        folder = os.environ.get(SCREENSHOTS_ENV)
+        if folder:
+            QApplication.processEvents()
+            self.window.grab().save(str(Path(folder) / f"{name}.png"))
 
     def wait_for(self, condition: Any, timeout: int = 60_000) -> None:
         self.qtbot.waitUntil(condition, timeout=timeout)

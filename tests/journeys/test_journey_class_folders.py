@@ -23,6 +23,7 @@ def test_class_folder_tree_opens_trains_evaluates_tries_and_exports(qtbot, monke
     assert len(studio.controller.imageset) == 48
     studio.tab(window.data_view)
     assert "chat ou café" in window.dataset_panel.tree.currentItem().text(0)
+    studio.snapshot("journey_folder_data")
 
     run_dir = Path(studio.train(epochs=2))
     config = RunConfig.load(run_dir / "config.toml")
@@ -41,6 +42,7 @@ def test_class_folder_tree_opens_trains_evaluates_tries_and_exports(qtbot, monke
     studio.click_cell(matrix, *cell)
     studio.wait_for(lambda: len(evaluation.gallery.tile_images()) == matrix.count(*cell))
     assert evaluation.gallery.title.text()
+    studio.snapshot("journey_folder_evaluate")
 
     # Try an image: one of the person's own photos, bigger than the training images.
     mine = own_photo(tmp_path / "Desktop" / "ma photo.jpg")
@@ -53,6 +55,7 @@ def test_class_folder_tree_opens_trains_evaluates_tries_and_exports(qtbot, monke
     said = answer.args[0]["class"]
     assert said in ("chat", "café")
     assert "ma photo.jpg" in predict.file_label.text() and said in predict.decision_label.text()
+    studio.snapshot("journey_folder_try")
 
     # File > Export model: ONNX, checked against PyTorch.
     studio.trigger("File", "Export model")

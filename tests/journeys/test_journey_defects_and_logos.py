@@ -10,7 +10,7 @@ import numpy as np
 
 from cnnstudio.core.threshold import run_threshold
 from journey_driver import Studio
-from user_photos import mvtec_category, own_photo, yolo_folder
+from user_photos import mvtec_category, yolo_folder
 
 
 def _red_pixels(pixmap) -> int:
@@ -36,6 +36,7 @@ def test_mvtec_folder_shows_masks_trains_the_heatmap_head_sets_a_threshold_and_t
     studio.click(data.show_masks)
     assert data.show_masks.isChecked()
     assert _red_pixels(data.model.thumbnail(scratched)) > 20
+    studio.snapshot("journey_mvtec_data")
 
     run_dir = Path(studio.train(epochs=3))
     info = json.loads((run_dir / "run.json").read_text(encoding="utf-8"))
@@ -51,6 +52,7 @@ def test_mvtec_folder_shows_masks_trains_the_heatmap_head_sets_a_threshold_and_t
     studio.wait_for(lambda: not view._saving and not view.save_button.isEnabled())
     assert abs(run_threshold(run_dir) - 0.3) < 1e-6
     assert "in use by predict and exports" in view.saved_label.text()
+    studio.snapshot("journey_mvtec_threshold")
 
     # Try an image: a scratched brick photo of the person's own, dropped onto the tab.
     predict = studio.tab(window.predict_view)
@@ -65,12 +67,17 @@ def test_mvtec_folder_shows_masks_trains_the_heatmap_head_sets_a_threshold_and_t
     assert "hotspot" in entry
     assert predict.overlay_label.isVisible() and not predict.overlay_label.pixmap().isNull()
     assert "where the model sees the defect" in predict.overlay_title.text()
+    studio.snapshot("journey_mvtec_try")
     assert "new brick.png" in predict.file_label.text()
     assert not studio.messages, studio.messages
 
 
 def test_yolo_folder_shows_boxes_trains_the_box_head_and_try_draws_the_box(qtbot, monkeypatch, tmp_path):
     folder = yolo_folder(tmp_path / "campagne 2026" / "logos")
+    mine = tmp_path / "Downloads" / "poster.jpg"  # one frame kept out of the training folder
+    mine.parent.mkdir()
+    (folder / "images" / "frame_0039.jpg").replace(mine)
+    (folder / "labels" / "frame_0039.txt").unlink()
     studio = Studio.open(qtbot, monkeypatch, tmp_path / "home")
     window = studio.window
 
@@ -80,12 +87,12 @@ def test_yolo_folder_shows_boxes_trains_the_box_head_and_try_draws_the_box(qtbot
     assert studio.controller.imageset.boxes is not None
     studio.click(data.show_boxes)
     assert data.model.show_boxes
+    studio.snapshot("journey_yolo_data")
 
     run_dir = Path(studio.train(epochs=3))
     info = json.loads((run_dir / "run.json").read_text(encoding="utf-8"))
     assert info["head_id"] == "box"
 
-    mine = own_photo(tmp_path / "Downloads" / "poster.jpg", source="astronaut")
     studio.dialog_answers.append(str(mine))
     predict = window.predict_view
     with qtbot.waitSignal(predict.predicted, timeout=60_000) as answer:
@@ -96,4 +103,5 @@ def test_yolo_folder_shows_boxes_trains_the_box_head_and_try_draws_the_box(qtbot
     assert 0 <= x0 < x1 <= 300 and 0 <= y0 < y1 <= 300  # in the photo's own pixels
     assert predict.overlay_label.isVisible() and not predict.overlay_label.pixmap().isNull()
     assert "Box" in predict.overlay_title.text()
+    studio.snapshot("journey_yolo_try")
     assert not studio.messages, studio.messages
