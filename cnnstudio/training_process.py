@@ -1,4 +1,4 @@
-"""A training run in a spawned child process, polled by the GUI (DESIGN.md, "The training process").
+"""A training run in a spawned child process, polled by the GUI (docs/architecture.md).
 
     process = TrainingProcess(config)      # threads: the config's, else every core (like the CLI)
     process.start()

@@ -43,7 +43,7 @@ def garbage_collected_on_the_main_thread():
 
 @pytest.fixture(autouse=True)
 def no_dangling_threads(garbage_collected_on_the_main_thread):
-    """Fail a test that leaves a non-daemon thread running (STYLE.md, anti-pattern 3).
+    """Fail a test that leaves a non-daemon thread running.
 
     The app's own workers are daemons, but they are waited for too: one still
     running torch in the next test can crash the process when that test

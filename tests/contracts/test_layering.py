@@ -1,4 +1,4 @@
-"""The layering rules of DESIGN.md, enforced so they cannot rot."""
+"""The layering rules of docs/architecture.md, enforced so they cannot rot."""
 
 from __future__ import annotations
 
