@@ -48,7 +48,7 @@ from cnnstudio.core.runs import RunFolder, now_iso
 from cnnstudio.core.snapshot import snapshot_indices, take_snapshot
 from cnnstudio.core.splits import channel_stats, resize_images, stratified_split
 from cnnstudio.core.summary import require_trainable
-from cnnstudio.core.train_pace import BatchPacer, EpochForecast, LayerStops, StopNow
+from cnnstudio.core.train_pace import BatchPacer, EpochForecast, FirstBatchWatch, LayerStops, StopNow
 from cnnstudio.errors import CNNStudioError, ConfigError, DatasetError, TrainingError
 from cnnstudio.specs import HeadSpec
 
@@ -197,9 +197,10 @@ class Trainer:
             tuple((skipped.path, skipped.reason) for skipped in self.imageset.skipped), len(starts),
         ))
         reason, partial = "completed", False
-        stops = LayerStops(model, self.stop_requested).attach()
         forward_s: float | None = None  # seconds per image of a forward pass, timed on the first snapshot
         forecast = EpochForecast(cfg.model, num_classes, n_train, len(val), len(starts))
+        watch = FirstBatchWatch(forecast, self._warn_slow)
+        stops = LayerStops(model, self.stop_requested, on_layer=watch).attach()
         try:
             snapshot_start = time.perf_counter()
             self._emit(take_snapshot(model, loop.epoch, shown_images, shown_labels))
@@ -219,6 +220,7 @@ class Trainer:
         last_epoch = t.epochs if reason == "completed" else loop.epoch  # stopped already: no epoch
         for epoch in range(loop.epoch + 1, last_epoch + 1):
             epoch_start = time.perf_counter()
+            watch.start(epoch)
             lr = learning_rate(t.lr, t.lr_schedule, epoch, t.epochs)
             for group in optimizer.param_groups:
                 group["lr"] = lr

@@ -45,14 +45,18 @@ class LayerStops:
     half-recorded (the snapshot and checkpoints after an epoch).
     """
 
-    def __init__(self, model: nn.Module, stop_requested: Callable[[], bool]) -> None:
+    def __init__(self, model: nn.Module, stop_requested: Callable[[], bool],
+                 on_layer: Callable[[], None] | None = None) -> None:
         self.model = model
         self.stop_requested = stop_requested
+        self.on_layer = on_layer  # also called at every layer (the first batch's slow-epoch watch)
         self.armed = True
         self._handles: list[Any] = []
 
     def check(self, *_: Any) -> None:
         """Raise StopNow when armed and a stop was requested (a forward-pre and gradient hook)."""
+        if self.on_layer is not None:
+            self.on_layer()
         if self.armed and self.stop_requested():
             raise StopNow("stop requested")
 
@@ -77,6 +81,27 @@ class LayerStops:
 
     def __exit__(self, *exc_info: Any) -> None:
         self.detach()
+
+
+class FirstBatchWatch:
+    """Called at every layer: warns from the first batch's elapsed time before that batch ends."""
+
+    def __init__(self, forecast: EpochForecast, warn: Callable[[str, int], None]) -> None:
+        self.forecast, self.warn = forecast, warn
+        self.epoch, self.started = 0, 0.0
+        self._next_look = 0.0
+
+    def start(self, epoch: int) -> None:
+        """An epoch (and so maybe the first batch) starts now."""
+        self.epoch, self.started = epoch, time.perf_counter()
+        self._next_look = self.started + 1.0
+
+    def __call__(self) -> None:
+        if self.started and not self.forecast.batch_timed and not self.forecast.warned_s:
+            now = time.perf_counter()
+            if now >= self._next_look:  # a clock read per layer; the forecast at most once a second
+                self._next_look = now + 1.0
+                self.warn(self.forecast.during_first_batch(now - self.started), self.epoch)
 
 
 class BatchPacer:
@@ -112,6 +137,16 @@ class EpochForecast:
     def from_forward(self, forward_s_per_image: float) -> str:
         """The warning from a timed forward pass (seconds per image), before any training."""
         return self._warn(forward_s_per_image * (TRAIN_FACTOR * self.num_train + self.num_val), "")
+
+    def during_first_batch(self, seconds: float) -> str:
+        """The warning while the first batch still runs: ``seconds`` so far, times the batches, is a lower bound.
+
+        The forward-pass estimate can come out under a minute when the first backward pass is far
+        slower (a loaded machine, oneDNN building kernels); this warns as soon as the bound says minutes.
+        """
+        if self.batch_timed or self.warned_s:
+            return ""
+        return self._warn(seconds * self.num_batches, f"at least: the first batch alone has run {seconds:.0f} s; ")
 
     def from_first_batch(self, seconds: float, images: int) -> str:
         """The warning from the first training batch: ``seconds`` for ``images`` images."""

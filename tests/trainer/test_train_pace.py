@@ -10,7 +10,7 @@ from cnnstudio.core.config import ConvLayer, ModelConfig
 from cnnstudio.core.events import BatchEnded, EpochEnded, RunFinished
 from cnnstudio.core.runs import RunFolder
 from cnnstudio.core.train import Trainer
-from cnnstudio.core.train_pace import BatchPacer, EpochForecast, LayerStops, StopNow
+from cnnstudio.core.train_pace import BatchPacer, EpochForecast, FirstBatchWatch, LayerStops, StopNow
 
 from trainer_helpers import tiny_config
 
@@ -109,3 +109,29 @@ def test_a_quick_epoch_is_not_forecast():
     model = ModelConfig(input_size=16, conv_layers=[ConvLayer(4)], global_pool="avg")
     forecast = EpochForecast(model, num_classes=2, num_train=500, num_val=100, num_batches=16)
     assert forecast.from_forward(0.001) == "" and forecast.from_first_batch(0.05, 32) == ""
+
+
+def test_a_first_batch_still_running_after_a_minute_worth_of_epoch_warns_before_it_ends():
+    model = ModelConfig(input_size=128, conv_layers=[ConvLayer(8), ConvLayer(1000, pool=True)], global_pool="max")
+    forecast = EpochForecast(model, num_classes=2, num_train=140, num_val=40, num_batches=5)
+    assert forecast.from_forward(0.01) == ""  # the forward pass said under a minute: no warning yet
+    assert forecast.during_first_batch(8.0) == ""  # 5 batches x 8 s: 40 s, still under a minute
+    message = forecast.during_first_batch(30.0)  # 5 x 30 s: at least 2.5 minutes
+    assert message.startswith("One epoch will take about 2 min (at least: the first batch alone has run 30 s; "
+                              "1,000 filters in conv2: ")
+    assert forecast.during_first_batch(60.0) == ""  # said once; the finished batch may correct it upwards
+
+
+def test_the_first_batch_watch_asks_the_forecast_from_inside_the_model_at_most_once_a_second():
+    model = ModelConfig(input_size=128, conv_layers=[ConvLayer(8), ConvLayer(1000, pool=True)], global_pool="max")
+    forecast = EpochForecast(model, num_classes=2, num_train=140, num_val=40, num_batches=100_000)
+    warnings: list[tuple[str, int]] = []
+    watch = FirstBatchWatch(forecast, lambda text, epoch: warnings.append((text, epoch)) if text else None)
+    layers = nn.Sequential(nn.Linear(4, 4), nn.ReLU(), nn.Linear(4, 1))
+    stops = LayerStops(layers, lambda: False, on_layer=watch).attach()
+    watch.start(epoch=1)
+    watch.started -= 2.0  # as if the first batch had already run two seconds
+    watch._next_look = 0.0
+    layers(torch.ones(2, 4)).sum().backward()
+    stops.detach()
+    assert len(warnings) == 1 and warnings[0][1] == 1 and "at least" in warnings[0][0]
