@@ -26,11 +26,13 @@ nor Qt: the GUI imports it at start-up.
 
 from __future__ import annotations
 
+import logging
 import multiprocessing
 import os
 import queue
 import threading
 import time
+import traceback
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
@@ -41,6 +43,7 @@ from cnnstudio.core.runs import RunFolder, now_iso
 from cnnstudio.errors import CNNStudioError
 from cnnstudio.training_child import child_main
 
+log = logging.getLogger(__name__)
 _TERMINAL = (RunFinished, RunFailed)
 _END_OF_EVENTS = object()  # put in the inbox once the child's pipe is closed
 STOP_GRACE_S = 2.0  # after request_stop(), how long the child may take to save and finish before poll() kills it
@@ -83,7 +86,6 @@ class TrainingProcess:
         self._started = time.monotonic()
         self._killed_after_stop = False  # the child ignored Stop for STOP_GRACE_S and was killed
         self._process: multiprocessing.process.BaseProcess | None = None
-        self._reader: Connection | None = None
         # Events are read on a thread of their own: a child frozen in the middle of a message
         # (stopped, swapped out) must never block the caller's thread, the GUI's, in recv().
         self._inbox: queue.SimpleQueue[Any] = queue.SimpleQueue()
@@ -112,7 +114,7 @@ class TrainingProcess:
             child = _Child.spawn()
             child.commands.send(job)  # a few hundred bytes: the pipe buffers them until the child reads
         child.commands.close()
-        self._process, self._reader, self._stop = child.process, child.events, child.stop
+        self._process, self._stop = child.process, child.stop
         threading.Thread(target=self._read_events, args=(child.events,), name="cnnstudio-events",
                          daemon=True).start()
         self._started = time.monotonic()
@@ -230,23 +232,25 @@ class TrainingProcess:
         """Move every event from the pipe to the inbox; an end-of-file marker when the child is gone."""
         try:
             while True:
-                self._inbox.put(reader.recv())
-        except Exception:  # EOFError/OSError: every write end closed (the child exited); or a torn message
-            pass
+                try:
+                    self._inbox.put(reader.recv())
+                except (EOFError, OSError):  # every write end is closed: the child has exited
+                    return
+                except Exception:  # one event that does not unpickle: the stream itself is still whole
+                    log.error("an event from the training process could not be read:\n%s", traceback.format_exc())
         finally:
             reader.close()
             self._inbox.put(_END_OF_EVENTS)
 
     def _drain(self, limit: int) -> list[Event]:
         events: list[Event] = []
-        while self._reader is not None and not self._eof and len(events) < limit:
+        while not self._eof and len(events) < limit:
             try:
                 item = self._inbox.get_nowait()
             except queue.Empty:
                 break
             if item is _END_OF_EVENTS:
                 self._eof = True
-                self._reader = None
                 break
             events.append(item)
         for event in events:

@@ -187,12 +187,12 @@ class RunFolder:
 
         Read from the safetensors header alone, so it needs neither torch nor the tensors.
         """
+        from safetensors import SafetensorError, safe_open
+
         try:
-            with self.weights_path(which).open("rb") as handle:
-                size = int.from_bytes(handle.read(8), "little")
-                header = json.loads(handle.read(size)) if 0 < size < 100_000_000 else {}
-            return int(header.get("__metadata__", {}).get("epoch", 0))
-        except (OSError, ValueError, TypeError, AttributeError):
+            with safe_open(str(self.weights_path(which)), framework="numpy") as weights:
+                return int((weights.metadata() or {}).get("epoch", 0))
+        except (OSError, ValueError, SafetensorError):
             return 0
 
     def checkpoint(self, which: str = "best") -> Checkpoint:

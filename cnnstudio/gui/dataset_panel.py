@@ -236,9 +236,15 @@ class DatasetPanel(FolderDropMixin, QWidget):
         self._requested = what
         self.busy.show()
         self.status.setStyleSheet("color: #555;")
-        folder = dataset_folder(what) if what not in self.specs else None
-        self.status.setText(f"Loading {folder.name if folder is not None else self.specs[what].title if what in self.specs else what}...")
+        self.status.setText(f"Loading {self._display_name(what)}...")
         self.status.show()
+
+    def _display_name(self, key: str) -> str:
+        """A listed dataset's title, else the folder's name (``key`` is an id or a path)."""
+        if key in self.specs:
+            return self.specs[key].title or key
+        folder = dataset_folder(key)
+        return folder.name if folder is not None else key
 
     def _on_loaded(self, spec: Any, imageset: Any) -> None:
         self.busy.hide()
