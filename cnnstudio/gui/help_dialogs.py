@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtGui import QKeySequence
+from PySide6.QtCore import Qt, QUrl
+from PySide6.QtGui import QImage, QKeySequence, QTextDocument
 from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QMainWindow, QTableWidget, QTableWidgetItem, QTextBrowser,
                                QVBoxLayout, QWidget)
 
@@ -27,6 +28,21 @@ def user_guide_path() -> Path:
     return Path(__file__).resolve().parents[2] / "docs" / "user-guide.md"
 
 
+class GuideBrowser(QTextBrowser):
+    """A QTextBrowser that shows the guide's screenshots scaled to fit its width."""
+
+    MAX_IMAGE_WIDTH = 720
+
+    def loadResource(self, kind: int, url: QUrl):  # noqa: N802 (Qt override)
+        resource = super().loadResource(kind, url)
+        if kind == QTextDocument.ResourceType.ImageResource.value and resource is not None:
+            image = resource if isinstance(resource, QImage) else QImage.fromData(resource)
+            if not image.isNull() and image.width() > self.MAX_IMAGE_WIDTH:
+                return image.scaledToWidth(self.MAX_IMAGE_WIDTH, mode=Qt.TransformationMode.SmoothTransformation)
+            return image if not image.isNull() else resource
+        return resource
+
+
 class UserGuideDialog(QDialog):
     """The user guide as formatted text, with working links to its own sections."""
 
@@ -34,9 +50,11 @@ class UserGuideDialog(QDialog):
         super().__init__(parent)
         self.setWindowTitle("CNN Studio user guide")
         self.resize(820, 640)
-        self.browser = QTextBrowser(self)
+        self.browser = GuideBrowser(self)
         self.browser.setOpenExternalLinks(True)
         path = path or user_guide_path()
+        # Relative links and screenshots (screenshots/x.png) resolve against the guide's own folder.
+        self.browser.document().setBaseUrl(QUrl.fromLocalFile(str(path.parent) + "/"))
         try:
             self.browser.setMarkdown(path.read_text(encoding="utf-8"))
         except OSError:

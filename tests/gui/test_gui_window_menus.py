@@ -70,3 +70,17 @@ def test_export_and_report_menu_entries_act_on_the_current_run(window, tmp_path)
     assert window.export_dialog.isVisible() and "20261125-shelf-run" in window.export_dialog.windowTitle()
     window.export_dialog.close()
     assert window.report_action.action in window.menuBar().actions()[0].menu().actions()
+
+
+def test_the_user_guide_shows_its_screenshots_scaled_to_the_dialog(window) -> None:
+    from PySide6.QtCore import QUrl
+    from PySide6.QtGui import QImage, QTextDocument
+
+    window.show_user_guide()
+    browser = window.guide_dialog.browser
+    assert "The desktop app" in browser.toPlainText()
+    url = browser.document().baseUrl().resolved(QUrl("screenshots/data.png"))  # as the document resolves it
+    image = browser.loadResource(QTextDocument.ResourceType.ImageResource.value, url)
+    assert isinstance(image, QImage) and not image.isNull()
+    assert image.width() == browser.MAX_IMAGE_WIDTH
+    window.guide_dialog.close()
