@@ -2,9 +2,10 @@
 threshold (cli_use_run), export, report and compare (their own modules).
 
 Exit codes: 0 success; 1 training failed (loss became NaN, ...) or some
-images could not be predicted; 2 a usage, config, dataset or run-folder error
-(one line ``cnnstudio: error: <message>`` on stderr, no traceback); 3 an
-internal error (one line naming the log file that holds the traceback);
+images could not be predicted; 2 a usage, config, dataset or run-folder error,
+or a file-system error such as a full disk (one line ``cnnstudio: error:
+<message>`` on stderr, no traceback); 3 an internal error (one line naming
+the log file that holds the traceback);
 130 training aborted by a second Ctrl+C. torch is imported inside commands
 only, so ``cnnstudio --help`` and ``cnnstudio plugins`` stay fast.
 """
@@ -333,6 +334,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("cnnstudio: aborted", file=sys.stderr)
         return EXIT_ABORTED
+    except OSError as error:  # disk full, read-only folder, file too large: the person's to fix
+        from cnnstudio.core.atomic import describe_os_error
+
+        print(f"cnnstudio: error: {describe_os_error(error)}", file=sys.stderr)
+        return EXIT_ERROR
+    except MemoryError:
+        print("cnnstudio: error: out of memory: use fewer or smaller images, a smaller model.input_size "
+              "or training.batch_size", file=sys.stderr)
+        return EXIT_ERROR
     except Exception as error:  # a bug: keep the traceback for the log, show one line
         text = traceback.format_exc()
         where = _log_traceback(text)

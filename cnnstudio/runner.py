@@ -15,7 +15,7 @@ from cnnstudio.core.evaluation import EvaluationReport, evaluate
 from cnnstudio.core.events import Event, RunFinished
 from cnnstudio.core.imageset import ImageSet
 from cnnstudio.core.prediction import TrainedModel, load_trained_model
-from cnnstudio.core.runs import RunFolder, default_runs_root, new_run_dir
+from cnnstudio.core.runs import STATE_FILE, RunFolder, default_runs_root, new_run_dir
 from cnnstudio.core.train import Trainer
 from cnnstudio.errors import ConfigError, DatasetError
 from cnnstudio.specs import DatasetSpec, HeadSpec
@@ -84,13 +84,15 @@ def train_run(
     observers: Sequence[Observer] = (),
     stop_requested: Callable[[], bool] | None = None,
     manager: Any | None = None,
+    extra_notes: Sequence[tuple[str, str]] = (),
     **trainer_options: Any,
 ) -> RunFinished:
-    """Train ``config`` into ``run_dir`` (or a new folder under ``runs_root``)."""
+    """Train ``config`` into ``run_dir`` (or a new folder under ``runs_root``); ``extra_notes`` are shown as advice."""
     manager = _manager(manager)
     dataset_spec, imageset, head_spec = prepare(config, manager)
     options = dataset_spec.resolve_options(config.dataset.options)
     config, notes = adapt_to_dataset(config, dataset_spec)
+    notes = [*extra_notes, *notes]
     if run_dir is None:
         label = f"{Path(dataset_spec.id).name}-{config.model.preset}"
         run_dir = new_run_dir(Path(runs_root) if runs_root else default_runs_root(), label)
@@ -100,6 +102,7 @@ def train_run(
         observers=[*observers, manager.emit], stop_requested=stop_requested, notes=notes, **trainer_options,
     )
     run_dir.mkdir(parents=True, exist_ok=True)
+    RunFolder(run_dir).save_config(config)  # first: a folder with any other file can always be resumed
     _record_dataset(run_dir, dataset_spec, options, head_spec)
     return trainer.fit()
 
@@ -114,7 +117,16 @@ def resume_run(
 ) -> RunFinished:
     """Continue a stopped run from its last epoch (to ``epochs`` in total if given)."""
     manager = _manager(manager)
-    config = RunFolder(run_dir).load_config()
+    run = RunFolder(run_dir)
+    config = run.load_config()
+    if not run.file(STATE_FILE).exists() and not run.is_live():
+        # Killed before its first checkpoint: nothing was saved to continue from, so train it again, in its folder.
+        if epochs is not None:
+            config = replace(config, training=replace(config.training, epochs=epochs))
+        note = (f"{run.name} stopped before it saved its first checkpoint, so there was nothing to continue "
+                f"from: it is trained again from the start, in the same folder.")
+        return train_run(config, run_dir=run.path, observers=observers, stop_requested=stop_requested,
+                         manager=manager, extra_notes=[("restarted", note)], **trainer_options)
     _, imageset, head_spec = prepare(config, manager)
     trainer = Trainer.resume(
         Path(run_dir), imageset, head_spec, epochs=epochs,

@@ -286,7 +286,7 @@ def record_stopped_run(run_dir: str, seconds: float) -> RunFinished:
         return RunFinished(run_dir, "cancelled", 0, 0, {}, seconds)
     run = RunFolder(run_dir)
     try:
-        if run.read_info().get("status") in ("cancelled", "finished"):
+        if run.status in ("cancelled", "finished"):
             summary = run.read_summary()
             return RunFinished(run_dir, str(summary["reason"]), int(summary["epochs_run"]),
                                int(summary["best_epoch"]), dict(summary["metrics"]), float(summary["seconds"]))
@@ -300,7 +300,7 @@ def record_stopped_run(run_dir: str, seconds: float) -> RunFinished:
     try:
         run.write_summary({"reason": "cancelled", "epochs_run": epochs_run, "best_epoch": best_epoch,
                            "metrics": metrics, "seconds": seconds, "finished": now_iso()})
-        run.update_info(status="cancelled", best_epoch=best_epoch)
+        run.set_status("cancelled", best_epoch=best_epoch)
     except (CNNStudioError, OSError):
         pass  # the event still tells the window; the folder stays as the child left it
     return RunFinished(run_dir, "cancelled", epochs_run, best_epoch, metrics, seconds)

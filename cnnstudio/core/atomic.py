@@ -23,10 +23,21 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(temporary, path)
+    except OSError as error:
+        Path(temporary).unlink(missing_ok=True)
+        # Name the file being written, not the temporary one beside it.
+        raise OSError(error.errno, error.strerror or str(error), str(path)) from error
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
     _fsync_directory(path.parent)
+
+
+def describe_os_error(error: OSError) -> str:
+    """A file-system error in words: the file and the cause ("No space left on device")."""
+    where = f" {error.filename}" if error.filename else ""
+    return f"cannot write{where}: {error.strerror or error}"
+
 
 
 def atomic_write_text(path: Path, text: str) -> None:

@@ -15,6 +15,8 @@ from typing import Any
 
 import torch
 
+from cnnstudio.errors import RunError
+
 STATE_VERSION = 1
 
 
@@ -31,6 +33,7 @@ class LoopState:
     overfitting_shown: bool = False  # the over-fitting advice was emitted (once per run)
     seconds: float = 0.0  # training seconds so far, over all sessions
     history: list[dict[str, float]] = field(default_factory=list)  # each epoch's metrics
+    best_digest: str = ""  # of weights/best.safetensors as saved (core/checkpoint.py checks it)
 
     def improved(self, score: float, val_loss: float) -> bool:
         """Whether an epoch with ``score`` (higher is better) and ``val_loss`` beats the best."""
@@ -81,3 +84,30 @@ def make_state(loop: LoopState, optimizer: torch.optim.Optimizer, partial_epoch:
         "torch_rng": torch.get_rng_state(),
         "partial_epoch": partial_epoch,
     }
+
+
+def validate_state(state: Any, where: str) -> dict[str, Any]:
+    """``state`` if it has the structure a checkpoint needs, else a RunError naming ``where``."""
+    def damaged(what: str) -> RunError:
+        return RunError(f"{where} is damaged ({what})")
+
+    if not isinstance(state, dict):
+        raise damaged(f"expected a dictionary, found {type(state).__name__}")
+    for key, kind in (("loop", dict), ("optimizer", dict)):
+        if not isinstance(state.get(key), kind):
+            raise damaged(f"no '{key}' section")
+    loop = state["loop"]
+    for key in ("epoch", "step", "best_epoch"):
+        value = loop.get(key, 0)
+        if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+            raise damaged(f"loop.{key} must be a whole number >= 0, found {value!r}"[:200])
+    if not isinstance(loop.get("history", []), list):
+        raise damaged("loop.history is not a list")
+    seconds = loop.get("seconds", 0.0)
+    if not isinstance(seconds, (int, float)) or not math.isfinite(seconds):
+        raise damaged("loop.seconds is not a number")
+    if "model" in state and not isinstance(state["model"], dict):
+        raise damaged("its model weights are not a dictionary")
+    if not isinstance(state.get("torch_rng"), torch.Tensor) or state["torch_rng"].dtype != torch.uint8:
+        raise damaged("no random-number state")
+    return state

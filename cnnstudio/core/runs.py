@@ -9,17 +9,23 @@ A run folder holds::
     weights/last.safetensors    model state_dict after the last epoch
     state/last.pt               optimizer, counters, RNG states (weights_only-loadable)
     summary.json                final metrics, written when the run ends
+    status.json                 a fixed-size copy of the final status, rewritten in place
 
 Every file is written atomically, so a kill -9 leaves the previous version of
 each file intact (``metrics.jsonl`` is appended; a torn last line is ignored).
+A checkpoint (state, then weights) is one unit: see ``core/checkpoint.py``.
+``status.json`` is reserved when the run starts and overwritten in place, so a
+run that fails because the disk is full can still say so.
 """
 
 from __future__ import annotations
 
 import io
 import json
+import logging
 import os
 import re
+import socket
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -27,17 +33,21 @@ from typing import TYPE_CHECKING, Any
 
 from cnnstudio.core.atomic import append_line, atomic_write_bytes, atomic_write_text
 from cnnstudio.core.config import RunConfig
+from cnnstudio.core.run_status import STATUS_SLOT_BYTES, process_alive, status_slot_bytes
 from cnnstudio.errors import CNNStudioError, RunError
 
 if TYPE_CHECKING:  # torch is imported only when weights or state are read or written,
     import torch   # so the app can list runs and read their metrics without it
 
+log = logging.getLogger(__name__)
 CONFIG_FILE = "config.toml"
 INFO_FILE = "run.json"
 METRICS_FILE = "metrics.jsonl"
 SUMMARY_FILE = "summary.json"
 STATE_FILE = "state/last.pt"
+STATUS_FILE = "status.json"
 WEIGHTS = ("best", "last")
+MAX_STATE_BYTES = 8 << 30  # a state file larger than this is not one CNN Studio wrote
 
 
 def default_runs_root() -> Path:
@@ -134,11 +144,61 @@ class RunFolder:
 
     @property
     def status(self) -> str:
-        """running | finished | cancelled | failed, or "unknown" without run.json."""
+        """running | finished | cancelled | failed | interrupted, or "unknown" without run.json.
+
+        "interrupted": run.json says running, but the process that trained it on this
+        machine is gone (killed, or the computer stopped) without recording an end.
+        """
         try:
-            return str(self.read_info().get("status", "unknown"))
+            info = self.read_info()
         except RunError:
             return "unknown"
+        status = str(info.get("status", "unknown"))
+        if status == "running":
+            status = str(self._status_slot().get("status", status))
+        if status == "running" and not process_alive(info):
+            return "interrupted"
+        return status
+
+    def is_live(self) -> bool:
+        """Whether another process is training this run now (so its files must not be repaired)."""
+        try:
+            info = self.read_info()
+        except RunError:
+            return False
+        return (self.status == "running" and info.get("pid") != os.getpid())
+
+    def mark_running(self, **info: Any) -> None:
+        """Record that this process trains the run: run.json's status, pid and host, and the status slot."""
+        atomic_write_bytes(self.file(STATUS_FILE), status_slot_bytes({"status": "running"}))
+        self.update_info(status="running", pid=os.getpid(), host=socket.gethostname(), **info)
+
+    def set_status(self, status: str, **details: Any) -> None:
+        """Record how the run ended: in the status slot first (rewritten in place, so it needs no
+        free disk space), then in run.json; a full disk fails only the second."""
+        slot_written = False
+        path = self.file(STATUS_FILE)
+        if path.is_file() and path.stat().st_size == STATUS_SLOT_BYTES:
+            try:
+                with open(path, "r+b") as handle:
+                    handle.write(status_slot_bytes({"status": status, **details}))
+                    handle.flush()
+                    os.fsync(handle.fileno())
+                slot_written = True
+            except OSError:
+                pass
+        try:
+            self.update_info(status=status, **details)
+        except OSError:
+            if not slot_written:
+                raise
+
+    def _status_slot(self) -> dict[str, Any]:
+        try:
+            data = json.loads(self.file(STATUS_FILE).read_bytes().rstrip(b" \n") or b"{}")
+        except (OSError, ValueError):
+            return {}
+        return data if isinstance(data, dict) else {}
 
     # ---- metrics -------------------------------------------------------------
     def append_metrics(self, record: dict[str, Any]) -> None:
@@ -173,14 +233,10 @@ class RunFolder:
 
     # ---- weights and state -----------------------------------------------------
     def save_weights(self, which: str, state_dict: dict[str, torch.Tensor], epoch: int) -> Path:
-        """Write a state_dict as safetensors (contiguous CPU copies), atomically."""
-        from safetensors.torch import save as save_safetensors_bytes
+        """Replace the ``which`` weights of a trained run (safetensors, atomically), keeping its checkpoint in step."""
+        from cnnstudio.core.checkpoint import replace_weights
 
-        tensors = {k: v.detach().to("cpu").contiguous().clone() for k, v in state_dict.items()}
-        data = save_safetensors_bytes(tensors, metadata={"epoch": str(epoch), "format": "pt"})
-        path = self.weights_path(which)
-        atomic_write_bytes(path, data)
-        return path
+        return replace_weights(self, which, state_dict, epoch)
 
     def weights_epoch(self, which: str = "best") -> int:
         """The epoch saved in the ``which`` weights' metadata (0: saved during epoch 1, or unknown).
@@ -217,14 +273,22 @@ class RunFolder:
                        f"weights/last.safetensors): it was stopped before it saved any; train or resume it first")
 
     def load_weights(self, which: str = "best") -> dict[str, torch.Tensor]:
+        """The ``which`` weights, checked first: a regular file whose size matches its own header."""
         from safetensors import SafetensorError
         from safetensors.torch import load as load_safetensors_bytes
 
         path = self.weights_path(which)
         relative = path.relative_to(self.path).as_posix()
+        if not self.is_live():  # a kill while saving can leave weights older than the committed checkpoint
+            from cnnstudio.core.checkpoint import reconcile
+
+            for note in reconcile(self):
+                log.warning("%s: %s", self.path, note)
         if not path.exists():
             raise RunError(f"{self.path}: {relative} is missing (the run saved no {which} weights)")
+        self._check_regular(relative)
         try:
+            check_safetensors_size(path)
             return load_safetensors_bytes(path.read_bytes())
         except (SafetensorError, ValueError, OSError, RuntimeError) as error:
             raise RunError(f"{self.path}: {relative} is damaged ({error})") from None
@@ -237,16 +301,34 @@ class RunFolder:
         atomic_write_bytes(self.file(STATE_FILE), buffer.getvalue())
 
     def load_state(self) -> dict[str, Any]:
+        """The resumable state, checked: a regular file, only tensors and plain values, the right structure."""
+        import pickle
+
         import torch
 
+        from cnnstudio.core.loop_state import validate_state
+
         path = self._existing(STATE_FILE)
+        self._check_regular(STATE_FILE)
+        if path.stat().st_size > MAX_STATE_BYTES:
+            raise RunError(f"{self.path}: {STATE_FILE} is damaged (it is {path.stat().st_size:,} bytes)")
         try:
             # weights_only: nothing is unpickled beyond tensors and plain containers.
-            return torch.load(io.BytesIO(path.read_bytes()), map_location="cpu", weights_only=True)
+            state = torch.load(io.BytesIO(path.read_bytes()), map_location="cpu", weights_only=True)
+        except pickle.UnpicklingError:
+            raise RunError(f"{self.path}: {STATE_FILE} is damaged or not a CNN Studio state file: it holds "
+                           f"objects other than tensors and plain values, which are never loaded") from None
         except Exception as error:  # noqa: BLE001 - any unpickling failure means damage
-            raise RunError(f"{self.path}: {STATE_FILE} is damaged ({type(error).__name__}: {error})") from None
+            first_line = (str(error).strip().splitlines() or [""])[0][:160]
+            raise RunError(f"{self.path}: {STATE_FILE} is damaged ({type(error).__name__}: {first_line})") from None
+        return validate_state(state, f"{self.path}: {STATE_FILE}")
 
     # ---- helpers ---------------------------------------------------------------
+    def _check_regular(self, relative: str) -> None:
+        """Refuse a device, FIFO or folder where a file should be (a symlink to /dev/zero reads forever)."""
+        if not self.file(relative).is_file():
+            raise RunError(f"{self.path}: {relative} is not a regular file")
+
     def _existing(self, relative: str) -> Path:
         path = self.file(relative)
         if not path.is_file():
@@ -262,6 +344,27 @@ class RunFolder:
         if not isinstance(data, dict):
             raise RunError(f"{self.path}: {relative} is damaged (expected a JSON object)")
         return data
+
+
+def check_safetensors_size(path: Path) -> None:
+    """Raise ValueError unless the file's size is exactly what its safetensors header describes."""
+    size = path.stat().st_size
+    with open(path, "rb") as handle:
+        prefix = handle.read(8)
+        if len(prefix) < 8:
+            raise ValueError("too short to be a safetensors file")
+        header_length = int.from_bytes(prefix, "little")
+        if header_length > min(size - 8, 100 << 20):
+            raise ValueError(f"its header claims {header_length:,} bytes but the file has {size:,}")
+        try:
+            header = json.loads(handle.read(header_length))
+        except (json.JSONDecodeError, UnicodeDecodeError):
+            raise ValueError("its header is not JSON") from None
+    ends = [entry["data_offsets"][1] for key, entry in header.items()
+            if key != "__metadata__" and isinstance(entry, dict) and len(entry.get("data_offsets", ())) == 2]
+    expected = 8 + header_length + max(ends, default=0)
+    if size != expected:
+        raise ValueError(f"it is {size:,} bytes but its header describes {expected:,}")
 
 
 def now_iso() -> str:

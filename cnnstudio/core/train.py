@@ -30,6 +30,7 @@ from typing import Any, Callable, Sequence
 
 import torch
 
+from cnnstudio.core.atomic import describe_os_error
 from cnnstudio.core.augment import BatchAugmenter
 from cnnstudio.core.config import RunConfig
 from cnnstudio.core.device import resolve_device, resolve_threads, use_channels_last
@@ -38,18 +39,18 @@ from cnnstudio.core.events import (
     Advice, BatchEnded, CheckpointWritten, EpochEnded, Event, RunFailed, RunFinished, RunStarted,
 )
 from cnnstudio.core.imbalance import imbalance_advice
-from cnnstudio.core.heads import Targets, decided_labels
+from cnnstudio.core.heads import decided_labels
 from cnnstudio.core.imageset import ImageSet
-from cnnstudio.core.loop_state import (
-    LoopState, learning_rate, make_state, score_of, stream_seed, suggested_lr,
-)
+from cnnstudio.core.checkpoint import reconcile, write_checkpoint
+from cnnstudio.core.loop_state import LoopState, learning_rate, score_of, stream_seed, suggested_lr
 from cnnstudio.core.model import CNNModel, build_model, feature_shape
-from cnnstudio.core.runs import RunFolder, now_iso
+from cnnstudio.core.runs import SUMMARY_FILE, RunFolder, now_iso
+from cnnstudio.core.sampling import epoch_order, inverse_frequency, select_targets
 from cnnstudio.core.snapshot import snapshot_indices, take_snapshot
 from cnnstudio.core.splits import channel_stats, resize_images, stratified_split
 from cnnstudio.core.summary import require_trainable
 from cnnstudio.core.train_pace import BatchPacer, EpochForecast, FirstBatchWatch, LayerStops, StopNow
-from cnnstudio.errors import CNNStudioError, ConfigError, DatasetError, TrainingError
+from cnnstudio.errors import CNNStudioError, ConfigError, DatasetError, RunError, TrainingError
 from cnnstudio.specs import HeadSpec
 
 log = logging.getLogger(__name__)
@@ -84,6 +85,8 @@ class Trainer:
         self.snapshot_images = snapshot_images
         self.notes = list(notes)  # (code, message): shown as Advice when the run starts
         self._resume_from: tuple[dict[str, Any], dict[str, torch.Tensor]] | None = None
+        self._finish_only = False  # resume of a run killed after its last epoch: evaluate and summarise
+        self._started = False  # the run's status is this session's to change only once training started
 
     @classmethod
     def resume(
@@ -92,18 +95,27 @@ class Trainer:
     ) -> Trainer:
         """A Trainer that continues ``run_dir`` from its last saved epoch (to ``epochs`` if given)."""
         run = RunFolder(run_dir)
+        if run.is_live():
+            raise RunError(f"{run.path} is being trained by another process (pid {run.read_info().get('pid')}); "
+                           f"stop it before resuming")
         config = run.load_config()
         if epochs is not None:
             config = replace(config, training=replace(config.training, epochs=epochs)).validate()
-        state, weights = run.load_state(), run.load_weights("last")
-        done = int(state["loop"]["epoch"])
-        if done >= config.training.epochs and not state.get("partial_epoch"):
+        repairs = reconcile(run)
+        state = run.load_state()
+        weights = state["model"] if "model" in state else run.load_weights("last")
+        loop = LoopState.from_dict(state["loop"])
+        patience = config.training.patience
+        trained = loop.epoch >= config.training.epochs or bool(patience and loop.bad_epochs >= patience)
+        if trained and not state.get("partial_epoch") and run.file(SUMMARY_FILE).is_file():
             raise ConfigError(
-                f"{run.path} already trained {done} of training.epochs = {config.training.epochs}; "
+                f"{run.path} already trained {loop.epoch} of training.epochs = {config.training.epochs}; "
                 f"ask for more epochs to continue it"
             )
         trainer = cls(config, imageset, head_spec, run.path, observers=observers, stop_requested=stop_requested, **kwargs)
         trainer._resume_from = (state, weights)
+        trainer._finish_only = trained and not state.get("partial_epoch")  # killed after its last checkpoint
+        trainer.notes += [("checkpoint_repaired", note) for note in repairs]
         return trainer
 
     # ---- the loop -----------------------------------------------------------
@@ -115,6 +127,10 @@ class Trainer:
         except CNNStudioError as error:
             self._fail(str(error))
             raise
+        except OSError as error:
+            message = describe_os_error(error)
+            self._fail(message)
+            raise RunError(message) from error
         except Exception as error:
             self._fail(f"training stopped by an unexpected error: {type(error).__name__}: {error}")
             raise
@@ -165,8 +181,12 @@ class Trainer:
         loop = LoopState()
         if self._resume_from is not None:
             state, weights = self._resume_from
-            model.load_state_dict(weights)
-            optimizer.load_state_dict(state["optimizer"])
+            try:
+                model.load_state_dict(weights)
+                optimizer.load_state_dict(state["optimizer"])
+            except (RuntimeError, ValueError, KeyError) as error:
+                first_line = (str(error).strip().splitlines() or [""])[0][:160]
+                raise RunError(f"{run.path}: its checkpoint does not fit the model in config.toml ({first_line})") from None
             loop = LoopState.from_dict(state["loop"])
             torch.set_rng_state(state["torch_rng"])
         augmenter = BatchAugmenter(flip=t.augment_flip, shift=t.augment_shift)
@@ -175,7 +195,7 @@ class Trainer:
 
         run.save_config(cfg)
         info = {
-            "status": "running", "class_names": list(data.class_names), "dataset_name": data.name,
+            "class_names": list(data.class_names), "dataset_name": data.name,
             "head_id": self.head_spec.id, "primary_metric": head.primary_metric, "feature_shape": list(feature_shape(cfg.model)),
             "input_mean": mean.tolist(), "input_std": std.tolist(), "device": str(device), "threads": threads,
             "channels_last": channels_last,
@@ -184,9 +204,10 @@ class Trainer:
         }
         if self._resume_from is None:
             info["created"] = now_iso()
-        else:
-            run.truncate_metrics(loop.epoch)
-        run.update_info(**info)
+        if self._resume_from is not None or run.file("metrics.jsonl").exists():
+            run.truncate_metrics(loop.epoch)  # a restarted run forgets epochs it never saved
+        run.mark_running(**info)
+        self._started = True
         n_train, batch_size = len(train), t.batch_size
         # A trailing batch of one image is skipped (batch-norm cannot train on it); the
         # order is reshuffled every epoch, so no image is left out for good.
@@ -218,6 +239,10 @@ class Trainer:
         epoch_seconds: list[float] = []
         pacer = BatchPacer(self.batch_event_every)
         last_epoch = t.epochs if reason == "completed" else loop.epoch  # stopped already: no epoch
+        if self._finish_only:
+            last_epoch = loop.epoch
+            if t.patience and loop.bad_epochs >= t.patience and loop.epoch < t.epochs:
+                reason = "early_stopped"
         for epoch in range(loop.epoch + 1, last_epoch + 1):
             epoch_start = time.perf_counter()
             watch.start(epoch)
@@ -237,7 +262,7 @@ class Trainer:
                         raise StopNow("stop requested")
                     index = order[start : start + batch_size]
                     batch = train.images[index].float().div_(255)  # (n, 3, H, W) float in [0, 1]
-                    targets = _select(train_targets, index)
+                    targets = select_targets(train_targets, index)
                     if augmenter.enabled:
                         batch, targets.masks, targets.boxes = augmenter(batch, targets.masks, targets.boxes, augment_rng)
                     batch = batch.to(device, memory_format=torch.channels_last if channels_last else torch.contiguous_format)
@@ -296,16 +321,14 @@ class Trainer:
             self._emit(EpochEnded(epoch, t.epochs, metrics, lr, images_per_s, eta, seconds, is_best))
             self._advise(loop, epoch, metrics)
             self._emit(take_snapshot(model, epoch, shown_images, shown_labels))
-            self._save(model, optimizer, loop, "last", partial=False)
-            if is_best:
-                self._save(model, optimizer, loop, "best", partial=False)
+            self._save(model, optimizer, loop, partial=False, best=is_best)
             if t.patience and loop.bad_epochs >= t.patience and epoch < t.epochs:
                 reason = "early_stopped"
                 break
 
         stops.detach()
         if reason == "cancelled":
-            self._save(model, optimizer, loop, "last", partial=partial)
+            self._save(model, optimizer, loop, partial=partial, best=False)
 
         # The final numbers come from the best checkpoint, on validation and test; a stopped run
         # whose evaluation would keep the person waiting reports the best epoch's validation numbers.
@@ -328,16 +351,14 @@ class Trainer:
             "reason": reason, "epochs_run": loop.epoch, "best_epoch": loop.best_epoch,
             "metrics": final, "seconds": seconds, "finished": now_iso(),
         })
-        run.update_info(status="cancelled" if reason == "cancelled" else "finished", best_epoch=loop.best_epoch)
+        run.set_status("cancelled" if reason == "cancelled" else "finished", best_epoch=loop.best_epoch)
         self._emit(finished)
         return finished
 
     # ---- helpers ------------------------------------------------------------
-    def _save(self, model: CNNModel, optimizer: torch.optim.Optimizer, loop: LoopState, which: str, partial: bool) -> None:
-        path = self.run.save_weights(which, model.state_dict(), loop.epoch)
-        if which == "last":
-            self.run.save_state(make_state(loop, optimizer, partial))
-        self._emit(CheckpointWritten(loop.epoch, which, str(path)))
+    def _save(self, model: CNNModel, optimizer: torch.optim.Optimizer, loop: LoopState, *, partial: bool, best: bool) -> None:
+        for which, path in write_checkpoint(self.run, model.state_dict(), optimizer, loop, partial=partial, best=best):
+            self._emit(CheckpointWritten(loop.epoch, which, str(path)))
 
     def _warn_slow(self, message: str, epoch: int) -> None:
         if message:
@@ -363,33 +384,11 @@ class Trainer:
 
     def _fail(self, message: str) -> None:
         try:
-            if self.run.path.exists():
-                self.run.update_info(status="failed", error=message)
+            if self._started:  # a refusal before training (damaged state, bad config) leaves the status alone
+                self.run.set_status("failed", error=message)
         except Exception:
             log.exception("could not mark %s as failed", self.run.path)
         self._emit(RunFailed(str(self.run.path), message, traceback.format_exc()))
-
-
-def inverse_frequency(counts: torch.Tensor) -> torch.Tensor:
-    """Per-class weights proportional to 1 / count, averaging 1 over present classes (absent ones get 0)."""
-    weights = torch.where(counts > 0, counts.sum() / (len(counts) * counts.clamp_min(1)), 0.0)
-    return (weights / weights[counts > 0].mean()).float()
-
-
-def epoch_order(count: int, sample_weights: torch.Tensor | None, generator: torch.Generator) -> torch.Tensor:
-    """The training images of one epoch, in order: a permutation, or a weighted draw with replacement."""
-    if sample_weights is None:
-        return torch.randperm(count, generator=generator)
-    return torch.multinomial(sample_weights, count, replacement=True, generator=generator)
-
-
-def _select(targets: Targets, index: torch.Tensor) -> Targets:
-    """The targets of the images at ``index`` (masks as float copies)."""
-    return Targets(
-        labels=targets.labels[index],
-        masks=None if targets.masks is None else targets.masks[index].clone(),
-        boxes=None if targets.boxes is None else [targets.boxes[i] for i in index.tolist()],
-    )
 
 
 def _use_threads(threads: int) -> None:

@@ -12,7 +12,6 @@ change and compares the two when it finishes.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
@@ -25,69 +24,12 @@ from PySide6.QtWidgets import (
 
 from cnnstudio.errors import CNNStudioError
 from cnnstudio.gui.background import emit_safely, in_background
+from cnnstudio.gui.run_rows import COLUMNS, RESUME_ACTIONS, list_run_rows, resume_action, resumable
 from cnnstudio.gui.run_identity import identify_run, opened_message
 from cnnstudio.gui.variant_button import VariantButton
 
 COMPARE_TIP = ("Compare the selected runs (Ctrl+D): their loss and accuracy curves overlaid, the config fields that "
                "differ, and their final metrics. Select several runs with Ctrl+click or Shift+click.")
-
-COLUMNS = ("Name", "Dataset", "Head", "Epochs", "Best val metric", "Created", "Status")  # Status last: it can be long
-
-
-def describe_run(path: Path) -> dict[str, str]:
-    """One table row for a run folder; a damaged folder gives status "damaged: <reason>"."""
-    from cnnstudio.core.runs import RunFolder
-
-    run = RunFolder(path)
-    row = {"path": str(path), "Name": run.name, "Dataset": "", "Head": "", "Status": "", "Epochs": "",
-           "Best val metric": "", "Created": ""}
-    try:
-        config = run.load_config()
-        info = run.read_info()
-    except CNNStudioError as error:
-        # The row already names the folder: keep the reason relative to it.
-        reason = str(error).replace(f"{path}/", "").replace(f"{path}: ", "")
-        row["Status"] = f"damaged: {reason}"
-        return row
-    head = str(info.get("head_id", config.head.id or ""))
-    records = run.read_metrics()
-    row.update(Dataset=str(info.get("dataset_id", config.dataset.id)), Head=head, Status=str(info.get("status", "unknown")),
-               Created=str(info.get("created", ""))[:19].replace("T", " "))
-    done = max((int(r.get("epoch", 0)) for r in records), default=0)
-    row["Epochs"] = f"{done} / {config.training.epochs}"
-    best = [r for r in records if r.get("is_best")]
-    if best:
-        metrics = best[-1].get("metrics", {})
-        name = str(info.get("primary_metric", "accuracy"))  # the head's, recorded by the trainer
-        key = f"val_{name}" if f"val_{name}" in metrics else "val_accuracy"
-        if key in metrics:
-            row["Best val metric"] = f"{key[4:]} {float(metrics[key]):.3f} (epoch {best[-1].get('epoch')})"
-    return row
-
-
-def resumable(row: dict[str, str]) -> bool:
-    """A stopped or failed run with epochs still to train (its "Epochs" reads "done / planned")."""
-    if row.get("Status") not in ("cancelled", "failed"):
-        return False
-    try:
-        done, planned = (int(part) for part in row.get("Epochs", "").split("/"))
-    except ValueError:
-        return False
-    return done < planned
-
-
-def list_run_rows(root: Path | None) -> list[dict[str, str]]:
-    """Rows for every run under ``root`` (the default workspace when None), newest first."""
-    from cnnstudio.core.runs import default_runs_root, list_runs
-
-    rows = []
-    for run in reversed(list_runs(root if root is not None else default_runs_root())):
-        try:
-            rows.append(describe_run(run.path))
-        except (OSError, ValueError, json.JSONDecodeError) as error:  # an unreadable folder: still a row
-            rows.append({"path": str(run.path), "Name": run.name, "Status": f"damaged: {error}"})
-    return rows
-
 
 class RunsView(QWidget):
     """A table of the workspace's runs with Refresh, Open and Show folder."""
@@ -117,8 +59,7 @@ class RunsView(QWidget):
         self.open_button.setToolTip("Show this run's curves, filters and model in the other tabs (or double-click it).")
         self.open_button.clicked.connect(self.open_selected)
         self.resume_button = QPushButton("Resume")
-        self.resume_button.setToolTip("Continue a stopped run from its last checkpoint to its planned epochs, "
-                                      "in its own folder, with its own config and dataset.")
+        self.resume_button.setToolTip(RESUME_ACTIONS["resume"][1])
         self.resume_button.clicked.connect(self.resume_selected)
         self.folder_button = QPushButton("Show folder")
         self.folder_button.setToolTip("Open the run folder in the file manager: config.toml, metrics.jsonl, weights.")
@@ -294,7 +235,11 @@ class RunsView(QWidget):
         row = rows[0] if rows else None
         self.open_button.setEnabled(row is not None and not row.get("Status", "").startswith("damaged"))
         self.folder_button.setEnabled(row is not None)
-        self.resume_button.setEnabled(len(rows) == 1 and resumable(rows[0]) and self.controller.process is None)
+        action = resume_action(rows[0]) if len(rows) == 1 else ""
+        text, tip = RESUME_ACTIONS.get(action, RESUME_ACTIONS["resume"])
+        self.resume_button.setText(text)
+        self.resume_button.setToolTip(tip)
+        self.resume_button.setEnabled(bool(action) and self.controller.process is None)
         self.compare_button.setEnabled(len(usable) >= 2)
         self.compare_action.setEnabled(len(usable) >= 2)
         # A variant of exactly one readable run that is not still training.
@@ -325,7 +270,8 @@ class RunsView(QWidget):
         """Resume the selected stopped run in the training child; the Train tab shows it."""
         rows = self._selected_rows()
         if len(rows) == 1 and resumable(rows[0]) and self.controller.resume_training(rows[0]["path"]):
-            self.status_text(f"Resuming {rows[0]['Name']}: watch it in the Train tab.")
+            doing = {"finish": "Finishing", "restart": "Starting again"}.get(resume_action(rows[0]), "Resuming")
+            self.status_text(f"{doing} {rows[0]['Name']}: watch it in the Train tab.")
             self.resume_button.setEnabled(False)
 
     def open_selected(self) -> None:
