@@ -271,8 +271,8 @@ class TrainingProcess:
             return message + " before the run folder was created"
         last = Path(self._run_dir) / "weights" / "last.safetensors"
         if last.exists():
-            return message + f"; the last checkpoint is kept in {self._run_dir}"
-        return message + f"; it had not saved a checkpoint yet in {self._run_dir}"
+            return message + f"; the last checkpoint is kept in {self._run_dir}: Resume it from the Runs tab"
+        return message + f"; it had not saved a checkpoint yet in {self._run_dir}: Start it again from the Runs tab"
 
 
 def record_stopped_run(run_dir: str, seconds: float) -> RunFinished:

@@ -25,7 +25,7 @@ import torch
 
 from cnnstudio.core.atomic import atomic_write_bytes
 from cnnstudio.core.loop_state import LoopState, make_state
-from cnnstudio.core.runs import STATE_FILE, RunFolder
+from cnnstudio.core.runs import STATE_FILE, RunFolder, check_safetensors_size
 from cnnstudio.errors import RunError
 
 
@@ -59,6 +59,9 @@ def file_digest(path: Path) -> str:
     from safetensors import SafetensorError, safe_open
 
     try:
+        if not path.is_file():
+            return ""
+        check_safetensors_size(path)
         with safe_open(str(path), framework="pt") as weights:
             epoch = int((weights.metadata() or {}).get("epoch", 0))
             tensors = {name: weights.get_tensor(name) for name in weights.keys()}

@@ -31,8 +31,13 @@ def describe_run(path: Path) -> dict[str, str]:
         return row
     head = str(info.get("head_id", config.head.id or ""))
     records = run.read_metrics()
-    row.update(Dataset=str(info.get("dataset_id", config.dataset.id)), Head=head, Status=run.status,
+    # The dataset's title ("photos", "Retail product photos"): a folder's whole path would hide the Status column.
+    row.update(Dataset=str(info.get("dataset_title") or info.get("dataset_id", config.dataset.id)), Head=head, Status=run.status,
                Created=str(info.get("created", ""))[:19].replace("T", " "))
+    row["Dataset tip"] = str(info.get("dataset_id", config.dataset.id))
+    if row["Status"] == "interrupted":
+        row["Status tip"] = ("The process that trained this run stopped without recording an end (killed, crashed, "
+                             "or the computer stopped). Select it to resume, finish or start it again.")
     row["has_checkpoint"] = "yes" if run.file(STATE_FILE).is_file() else ""
     row["has_summary"] = "yes" if run.file(SUMMARY_FILE).is_file() else ""
     done = max((int(r.get("epoch", 0)) for r in records), default=0)

@@ -151,7 +151,7 @@ class RunsView(QWidget):
             for column, name in enumerate(COLUMNS):
                 # A damaged row says "damaged" here; its reason spans the empty columns (below).
                 item = QTableWidgetItem("damaged" if damaged and name == "Status" else values.get(name, ""))
-                item.setToolTip(values["path"] if column == 0 else values.get(name, ""))
+                item.setToolTip(values["path"] if column == 0 else values.get(f"{name} tip", values.get(name, "")))
                 if damaged:
                     item.setForeground(Qt.GlobalColor.darkRed)
                 if row == current:  # bold before the columns are sized, or its text is elided

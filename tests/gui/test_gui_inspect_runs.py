@@ -40,7 +40,10 @@ def test_runs_table_lists_runs_and_damaged_folders(qtbot, controller, trained_ro
     assert view.table.columnSpan(list(table).index("20990101-000000-broken"), 1) == len(COLUMNS) - 1
     assert reason.startswith("damaged: ") and "config.toml" in reason
     good = [row for name, row in table.items() if name != "20990101-000000-broken"]
-    assert sorted(row[COLUMNS.index("Dataset")] for row in good) == ["manufacturing.surfaces", "retail.products"]
+    # The dataset's title, its id in the tooltip.
+    assert sorted(row[COLUMNS.index("Dataset")] for row in good) == ["Retail product photos", "Surface defects"]
+    dataset_tips = {view.table.item(r, 1).toolTip() for r in range(view.table.rowCount())}
+    assert {"manufacturing.surfaces", "retail.products"} <= dataset_tips
     assert {row[COLUMNS.index("Head")] for row in good} == {"classification", "heatmap"}
     assert all(row[COLUMNS.index("Status")] == "finished" and row[COLUMNS.index("Epochs")] == "1 / 1" for row in good)
     assert all(row[COLUMNS.index("Best val metric")] for row in good)
@@ -49,7 +52,7 @@ def test_runs_table_lists_runs_and_damaged_folders(qtbot, controller, trained_ro
     broken_row = list(table).index("20990101-000000-broken")
     view.table.selectRow(broken_row)
     assert not view.open_button.isEnabled()
-    retail_row = next(r for r in range(3) if view.table.item(r, 1).text() == "retail.products")
+    retail_row = next(r for r in range(3) if view.table.item(r, 1).toolTip() == "retail.products")
     rect = view.table.visualItemRect(view.table.item(retail_row, 0))
     qtbot.mouseClick(view.table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())  # a double-click's first press
     assert view.open_button.isEnabled()

@@ -219,6 +219,25 @@ class Studio:
         assert type(event).__name__ == "RunFinished", f"training failed: {getattr(event, 'message', event)}"
         return str(event.run_dir)
 
+    def start_until(self, epochs: int, event_name: str) -> Any:
+        """Train tab: type the epochs, click Start, and return the run's first ``event_name`` event
+        (the run goes on training)."""
+        view = self.tab(self.window.train_view)
+        self.type_into(view.settings.epochs, epochs)
+        seen: list[Any] = []
+
+        def on_event(event: Any) -> None:
+            if type(event).__name__ == event_name:
+                seen.append(event)
+
+        self.controller.run_event.connect(on_event)
+        try:
+            self.click(view.start_button)
+            self.qtbot.waitUntil(lambda: bool(seen), timeout=RUN_TIMEOUT_MS)
+        finally:
+            self.controller.run_event.disconnect(on_event)
+        return seen[0]
+
     def snapshot(self, name: str) -> None:
         """Save the window as NAME.png in $CNNSTUDIO_JOURNEY_SCREENSHOTS (scripts/screenshots.sh sets it)."""
         folder = os.environ.get(SCREENSHOTS_ENV)

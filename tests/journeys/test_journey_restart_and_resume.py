@@ -24,13 +24,7 @@ def test_restart_brings_back_the_folder_and_runs_and_a_stopped_run_resumes(qtbot
     finished = Path(studio.train(epochs=2))
 
     # A long run, stopped with Ctrl+. once its first epoch is on screen.
-    view = studio.tab(studio.window.train_view)
-    studio.type_into(view.settings.epochs, 40)
-    epochs_seen: list[object] = []
-    studio.controller.run_event.connect(
-        lambda event: epochs_seen.append(event) if type(event).__name__ == "EpochEnded" else None)
-    studio.click(view.start_button)
-    studio.wait_for(lambda: bool(epochs_seen), timeout=120_000)
+    studio.start_until(40, "EpochEnded")
     studio.press("Ctrl+.")
     studio.wait_for(lambda: studio.controller.run_state == "idle", timeout=30_000)
     stopped = Path(studio.controller.current_run)

@@ -54,7 +54,8 @@ def test_training_process_killed_child_gives_one_synthetic_failure_and_keeps_the
     failure = failures[0]
     assert process.exitcode == -9 and not process.is_alive
     assert failure.message == (
-        f"the training process stopped unexpectedly (exit code -9); the last checkpoint is kept in {run_dir}"
+        f"the training process stopped unexpectedly (exit code -9); the last checkpoint is kept in {run_dir}: "
+        "Resume it from the Runs tab"
     )
     assert failure.run_dir == run_dir == process.run_dir and process.final_event is failure
     model_weights = RunFolder(run_dir).load_weights("last")
