@@ -1,4 +1,9 @@
-"""The Trainer: one fit loop, read top to bottom, that emits events and saves a run folder.
+"""The Trainer: one fit, read top to bottom, that emits events and saves a run folder.
+
+``_fit`` reads as its steps: start a session (data, model and optimizer:
+``fit_session.py``), the first snapshot, the epochs (each one in
+``train_epoch.py``, then ``_end_epoch`` records and checkpoints it:
+``checkpoint.py``), and ``_finish`` (final evaluation, summary, status).
 
     trainer = Trainer(config, imageset, head_spec, run_dir, observers=[print])
     finished = trainer.fit()          # RunFinished; raises TrainingError on NaN loss
@@ -36,21 +41,20 @@ from cnnstudio.core.config import RunConfig
 from cnnstudio.core.device import resolve_device, resolve_threads, use_channels_last
 from cnnstudio.core.evaluation import evaluate_tensors, targets_of
 from cnnstudio.core.events import (
-    Advice, BatchEnded, CheckpointWritten, EpochEnded, Event, RunFailed, RunFinished, RunStarted,
+    Advice, CheckpointWritten, EpochEnded, Event, RunFailed, RunFinished, RunStarted,
 )
 from cnnstudio.core.imbalance import imbalance_advice
-from cnnstudio.core.heads import decided_labels
 from cnnstudio.core.imageset import ImageSet
 from cnnstudio.core.checkpoint import reconcile, write_checkpoint
-from cnnstudio.core.loop_state import LoopState, learning_rate, score_of, stream_seed, suggested_lr
-from cnnstudio.core.model import CNNModel, build_model, feature_shape
+from cnnstudio.core.loop_state import LoopState, learning_rate, score_of
+from cnnstudio.core.fit_session import FitSession, batch_starts, build_fit_model, prepare_fit_data
+from cnnstudio.core.train_epoch import EpochTotals, train_epoch
+from cnnstudio.core.model import CNNModel, feature_shape
 from cnnstudio.core.runs import SUMMARY_FILE, RunFolder, now_iso
-from cnnstudio.core.sampling import epoch_order, inverse_frequency, select_targets
 from cnnstudio.core.snapshot import snapshot_indices, take_snapshot
-from cnnstudio.core.splits import channel_stats, resize_images, stratified_split
 from cnnstudio.core.summary import require_trainable
 from cnnstudio.core.train_pace import BatchPacer, EpochForecast, FirstBatchWatch, LayerStops, StopNow
-from cnnstudio.errors import CNNStudioError, ConfigError, DatasetError, RunError, TrainingError
+from cnnstudio.errors import CNNStudioError, ConfigError, RunError
 from cnnstudio.specs import HeadSpec
 
 log = logging.getLogger(__name__)
@@ -139,210 +143,176 @@ class Trainer:
             torch.use_deterministic_algorithms(deterministic)
 
     def _fit(self) -> RunFinished:
-        cfg, t, run = self.config, self.config.training, self.run
         started = time.perf_counter()
+        session = self._start_session()
+        reason = self._first_snapshot(session)
+        self._start_advice(session)
+        reason, partial = self._train_epochs(session, reason)
+        session.stops.detach()
+        if reason == "cancelled":
+            self._save(session, partial=partial, best=False)
+        return self._finish(session, reason, started)
+
+    def _start_session(self) -> FitSession:
+        """Data, model and optimizer (restored when resuming), recorded in run.json; then RunStarted."""
+        cfg, t, run = self.config, self.config.training, self.run
         device = resolve_device(cfg.device)
         threads = resolve_threads(cfg.threads)
         _use_threads(threads)
         if device.type == "cpu":
             torch.use_deterministic_algorithms(True, warn_only=True)
         torch.manual_seed(cfg.seed)
-
-        # Data: resize once, split by class, normalise with the train split's statistics.
-        data = self.imageset
-        images, masks, boxes = resize_images(data.images, cfg.model.input_size, data.masks, data.boxes)
-        data = ImageSet(images, data.labels, list(data.class_names), masks, boxes, list(data.sources), name=data.name)
-        train_idx, val_idx, test_idx = stratified_split(data.labels, t.val_fraction, t.test_fraction, cfg.seed)
-        if len(train_idx) == 0 or len(val_idx) == 0:
-            raise DatasetError(
-                f"{data.name or 'the dataset'} has {len(data)} images: too few for a training and a validation split"
-            )
-        train, val, test = data.subset(train_idx), data.subset(val_idx), data.subset(test_idx)
-        train_targets, val_targets = targets_of(train), targets_of(val)
-        mean, std = channel_stats(train.images)
-
-        # Model, loss weights, optimizer.
-        num_classes = data.num_classes
-        model = build_model(cfg.model, self.head_spec.build, num_classes, cfg.head.options, mean, std)
-        head = model.head
-        class_counts = torch.bincount(train.labels, minlength=num_classes).double()
-        # Balanced sampling already evens the classes out; weighting the loss too would over-correct.
-        if t.class_balanced_loss and not t.balanced_sampling:
-            head.set_class_weights(inverse_frequency(class_counts))
-        sample_weights = inverse_frequency(class_counts)[train.labels] if t.balanced_sampling else None
+        data = prepare_fit_data(self.imageset, cfg)
+        model, optimizer, sample_weights = build_fit_model(cfg, self.head_spec, data)
         channels_last = use_channels_last(cfg.model, device)
         model.to(device)
         if channels_last:
             model.to(memory_format=torch.channels_last)
-        if t.optimizer == "sgd":
-            optimizer = torch.optim.SGD(model.parameters(), lr=t.lr, momentum=0.9, weight_decay=t.weight_decay)
-        else:
-            optimizer = torch.optim.Adam(model.parameters(), lr=t.lr, weight_decay=t.weight_decay)
-        loop = LoopState()
-        if self._resume_from is not None:
-            state, weights = self._resume_from
-            try:
-                model.load_state_dict(weights)
-                optimizer.load_state_dict(state["optimizer"])
-            except (RuntimeError, ValueError, KeyError) as error:
-                first_line = (str(error).strip().splitlines() or [""])[0][:160]
-                raise RunError(f"{run.path}: its checkpoint does not fit the model in config.toml ({first_line})") from None
-            loop = LoopState.from_dict(state["loop"])
-            torch.set_rng_state(state["torch_rng"])
-        augmenter = BatchAugmenter(flip=t.augment_flip, shift=t.augment_shift)
-        shown = snapshot_indices(val.labels, self.snapshot_images)
-        shown_images, shown_labels = val.images[shown], val.labels[shown]
+        loop = self._restore(model, optimizer)
+        starts = batch_starts(len(data.train), t.batch_size)
+        forecast = EpochForecast(cfg.model, data.all.num_classes, len(data.train), len(data.val), len(starts))
+        watch = FirstBatchWatch(forecast, self._warn_slow)
+        shown = snapshot_indices(data.val.labels, self.snapshot_images)
+        session = FitSession(
+            data, model, optimizer, loop, device, channels_last, sample_weights, starts, forecast, watch,
+            LayerStops(model, self.stop_requested, on_layer=watch), BatchPacer(self.batch_event_every),
+            BatchAugmenter(flip=t.augment_flip, shift=t.augment_shift), (data.val.images[shown], data.val.labels[shown]),
+        )
+        self._record_start(session, threads)
+        self._emit(RunStarted(
+            str(run.path), tuple(data.all.class_names), len(data.train), len(data.val), len(data.test), t.epochs,
+            loop.epoch + 1, str(device), threads, cfg.to_dict(),
+            tuple((skipped.path, skipped.reason) for skipped in self.imageset.skipped), len(starts),
+        ))
+        session.stops.attach()
+        return session
 
+    def _restore(self, model: CNNModel, optimizer: torch.optim.Optimizer) -> LoopState:
+        """The loop's counters: fresh, or the resumed checkpoint's (with its weights, optimizer and RNG)."""
+        if self._resume_from is None:
+            return LoopState()
+        state, weights = self._resume_from
+        try:
+            model.load_state_dict(weights)
+            optimizer.load_state_dict(state["optimizer"])
+        except (RuntimeError, ValueError, KeyError) as error:
+            first_line = (str(error).strip().splitlines() or [""])[0][:160]
+            raise RunError(f"{self.run.path}: its checkpoint does not fit the model in config.toml ({first_line})") from None
+        torch.set_rng_state(state["torch_rng"])
+        return LoopState.from_dict(state["loop"])
+
+    def _record_start(self, s: FitSession, threads: int) -> None:
+        """config.toml and run.json (status running, with this process's pid); from here a failure is the run's."""
+        cfg, run, data = self.config, self.run, s.data
         run.save_config(cfg)
         info = {
-            "class_names": list(data.class_names), "dataset_name": data.name,
-            "head_id": self.head_spec.id, "primary_metric": head.primary_metric, "feature_shape": list(feature_shape(cfg.model)),
-            "input_mean": mean.tolist(), "input_std": std.tolist(), "device": str(device), "threads": threads,
-            "channels_last": channels_last,
-            "split_sizes": {"train": len(train), "val": len(val), "test": len(test)},
-            "skipped_files": [{"path": s.path, "reason": s.reason} for s in self.imageset.skipped],
+            "class_names": list(data.all.class_names), "dataset_name": data.all.name, "head_id": self.head_spec.id,
+            "primary_metric": s.model.head.primary_metric, "feature_shape": list(feature_shape(cfg.model)),
+            "input_mean": data.mean.tolist(), "input_std": data.std.tolist(), "device": str(s.device),
+            "threads": threads, "channels_last": s.channels_last,
+            "split_sizes": {"train": len(data.train), "val": len(data.val), "test": len(data.test)},
+            "skipped_files": [{"path": skipped.path, "reason": skipped.reason} for skipped in self.imageset.skipped],
         }
         if self._resume_from is None:
             info["created"] = now_iso()
         if self._resume_from is not None or run.file("metrics.jsonl").exists():
-            run.truncate_metrics(loop.epoch)  # a restarted run forgets epochs it never saved
+            run.truncate_metrics(s.loop.epoch)  # a restarted run forgets epochs it never saved
         run.mark_running(**info)
         self._started = True
-        n_train, batch_size = len(train), t.batch_size
-        # A trailing batch of one image is skipped (batch-norm cannot train on it); the
-        # order is reshuffled every epoch, so no image is left out for good.
-        starts = [s for s in range(0, n_train, batch_size) if n_train - s > 1 or s == 0]
-        self._emit(RunStarted(
-            str(run.path), tuple(data.class_names), len(train), len(val), len(test), t.epochs,
-            loop.epoch + 1, str(device), threads, cfg.to_dict(),
-            tuple((skipped.path, skipped.reason) for skipped in self.imageset.skipped), len(starts),
-        ))
-        reason, partial = "completed", False
-        forward_s: float | None = None  # seconds per image of a forward pass, timed on the first snapshot
-        forecast = EpochForecast(cfg.model, num_classes, n_train, len(val), len(starts))
-        watch = FirstBatchWatch(forecast, self._warn_slow)
-        stops = LayerStops(model, self.stop_requested, on_layer=watch).attach()
+
+    def _first_snapshot(self, s: FitSession) -> str:
+        """Show the model before training and time its forward pass for the epoch estimate;
+        "cancelled" when Stop came first, else "completed"."""
         try:
-            snapshot_start = time.perf_counter()
-            self._emit(take_snapshot(model, loop.epoch, shown_images, shown_labels))
-            if len(shown):
-                forward_s = (time.perf_counter() - snapshot_start) / len(shown)
-                self._warn_slow(forecast.from_forward(forward_s), loop.epoch)
+            start = time.perf_counter()
+            self._emit(take_snapshot(s.model, s.loop.epoch, *s.shown))
+            if len(s.shown[0]):
+                s.forward_s = (time.perf_counter() - start) / len(s.shown[0])
+                self._warn_slow(s.forecast.from_forward(s.forward_s), s.loop.epoch)
         except StopNow:
-            reason = "cancelled"
-        imbalance = imbalance_advice(class_counts.tolist(), list(data.class_names), t.class_balanced_loss, t.balanced_sampling)
-        if imbalance and loop.epoch == 0:
+            return "cancelled"
+        return "completed"
+
+    def _start_advice(self, s: FitSession) -> None:
+        t = self.config.training
+        names = list(s.data.all.class_names)
+        imbalance = imbalance_advice(s.data.class_counts().tolist(), names, t.class_balanced_loss, t.balanced_sampling)
+        if imbalance and s.loop.epoch == 0:
             self._emit(Advice(0, "class_imbalance", imbalance))
         for code, message in self.notes:
-            self._emit(Advice(loop.epoch, code, message))
+            self._emit(Advice(s.loop.epoch, code, message))
 
-        epoch_seconds: list[float] = []
-        pacer = BatchPacer(self.batch_event_every)
+    def _train_epochs(self, s: FitSession, reason: str) -> tuple[str, bool]:
+        """Train the epochs left; the end reason and whether a stop fell inside an epoch's updates."""
+        t, loop = self.config.training, s.loop
         last_epoch = t.epochs if reason == "completed" else loop.epoch  # stopped already: no epoch
         if self._finish_only:
             last_epoch = loop.epoch
             if t.patience and loop.bad_epochs >= t.patience and loop.epoch < t.epochs:
                 reason = "early_stopped"
         for epoch in range(loop.epoch + 1, last_epoch + 1):
-            epoch_start = time.perf_counter()
-            watch.start(epoch)
-            lr = learning_rate(t.lr, t.lr_schedule, epoch, t.epochs)
-            for group in optimizer.param_groups:
-                group["lr"] = lr
-            torch.manual_seed(stream_seed(cfg.seed, epoch, 0))  # dropout
-            order = epoch_order(n_train, sample_weights, torch.Generator().manual_seed(stream_seed(cfg.seed, epoch, 1)))
-            augment_rng = torch.Generator().manual_seed(stream_seed(cfg.seed, epoch, 2))
-            model.train()
-            seen, correct, loss_sum = 0, 0, 0.0
-            steps_before, stops.armed = loop.step, True
-            pacer.restart()
+            epoch_start, steps_before = time.perf_counter(), loop.step
             try:
-                for batch_number, start in enumerate(starts, start=1):
-                    if self.stop_requested():
-                        raise StopNow("stop requested")
-                    index = order[start : start + batch_size]
-                    batch = train.images[index].float().div_(255)  # (n, 3, H, W) float in [0, 1]
-                    targets = select_targets(train_targets, index)
-                    if augmenter.enabled:
-                        batch, targets.masks, targets.boxes = augmenter(batch, targets.masks, targets.boxes, augment_rng)
-                    batch = batch.to(device, memory_format=torch.channels_last if channels_last else torch.contiguous_format)
-                    targets = targets.to(device)
-                    outputs = model(batch)
-                    loss = head.loss(outputs, targets)
-                    if not torch.isfinite(loss):
-                        kind = "NaN" if torch.isnan(loss) else "infinite"
-                        raise TrainingError(
-                            f"the loss became {kind} at epoch {epoch}, batch {batch_number}: the learning rate "
-                            f"{t.lr:g} is probably too high; try {suggested_lr(t.lr):g}"
-                        )
-                    optimizer.zero_grad(set_to_none=True)
-                    loss.backward()
-                    optimizer.step()
-                    loop.step += 1
-                    loss_value = loss.detach().item()
-                    with torch.no_grad():
-                        hits = int((decided_labels(head.predict(outputs)) == targets.labels).sum())
-                    n = len(index)
-                    seen, correct, loss_sum = seen + n, correct + hits, loss_sum + loss_value * n
-                    if not forecast.batch_timed:
-                        self._warn_slow(forecast.from_first_batch(time.perf_counter() - epoch_start, n), epoch)
-                    if pacer.due(batch_number, len(starts)):
-                        self._emit(BatchEnded(
-                            epoch, batch_number, len(starts), loop.step, loss_value, hits / n,
-                            seen / max(time.perf_counter() - epoch_start, 1e-9),
-                        ))
-                train_seconds = time.perf_counter() - epoch_start
-                result = evaluate_tensors(model, val.images, val_targets, device=device, channels_last=channels_last)
+                totals = train_epoch(s, self.config, epoch, epoch_start, self.stop_requested, self._emit,
+                                     self._warn_slow)
+                result = evaluate_tensors(s.model, s.data.val.images, s.data.val_targets, device=s.device,
+                                          channels_last=s.channels_last)
             except StopNow:
                 # Weights change only in optimizer.step(), never inside a hook, so they are whole here;
                 # the epoch is not recorded, and resume redoes it.
-                reason, partial = "cancelled", loop.step > steps_before
-                break
-            stops.armed = False  # from here on the epoch is recorded and saved in one piece
-            metrics = {"loss": loss_sum / seen, "accuracy": correct / seen, "val_loss": result.loss}
-            metrics.update({f"val_{name}": value for name, value in result.metrics.items()})
-            is_best = loop.improved(score_of(metrics, head.primary_metric), result.loss)
-            loop.epoch = epoch
-            loop.history.append(dict(metrics))
-            if is_best:
-                loop.best_epoch, loop.best_score, loop.best_val_loss = epoch, score_of(metrics, head.primary_metric), result.loss
-                loop.bad_epochs = 0
-            else:
-                loop.bad_epochs += 1
-            seconds = time.perf_counter() - epoch_start
-            loop.seconds += seconds
-            epoch_seconds.append(seconds)
-            images_per_s = seen / max(train_seconds, 1e-9)
-            eta = sum(epoch_seconds) / len(epoch_seconds) * (t.epochs - epoch)
-            run.append_metrics({
-                "epoch": epoch, "metrics": metrics, "lr": lr, "seconds": seconds,
-                "images_per_s": images_per_s, "is_best": is_best, "step": loop.step,
-            })
-            self._emit(EpochEnded(epoch, t.epochs, metrics, lr, images_per_s, eta, seconds, is_best))
-            self._advise(loop, epoch, metrics)
-            self._emit(take_snapshot(model, epoch, shown_images, shown_labels))
-            self._save(model, optimizer, loop, partial=False, best=is_best)
-            if t.patience and loop.bad_epochs >= t.patience and epoch < t.epochs:
-                reason = "early_stopped"
-                break
+                return "cancelled", loop.step > steps_before
+            s.stops.armed = False  # from here on the epoch is recorded and saved in one piece
+            if self._end_epoch(s, epoch, epoch_start, totals, result):
+                return "early_stopped", False
+        return reason, False
 
-        stops.detach()
-        if reason == "cancelled":
-            self._save(model, optimizer, loop, partial=partial, best=False)
+    def _end_epoch(self, s: FitSession, epoch: int, epoch_start: float, totals: EpochTotals, result: Any) -> bool:
+        """Record the epoch (metrics, best, advice, snapshot, checkpoint); True when early stopping ends the run."""
+        t, loop, head = self.config.training, s.loop, s.model.head
+        lr = learning_rate(t.lr, t.lr_schedule, epoch, t.epochs)
+        metrics = {"loss": totals.loss_sum / totals.seen, "accuracy": totals.correct / totals.seen, "val_loss": result.loss}
+        metrics.update({f"val_{name}": value for name, value in result.metrics.items()})
+        is_best = loop.improved(score_of(metrics, head.primary_metric), result.loss)
+        loop.epoch = epoch
+        loop.history.append(dict(metrics))
+        if is_best:
+            loop.best_epoch, loop.best_score, loop.best_val_loss = epoch, score_of(metrics, head.primary_metric), result.loss
+            loop.bad_epochs = 0
+        else:
+            loop.bad_epochs += 1
+        seconds = time.perf_counter() - epoch_start
+        loop.seconds += seconds
+        s.epoch_seconds.append(seconds)
+        images_per_s = totals.seen / max(totals.train_seconds, 1e-9)
+        eta = sum(s.epoch_seconds) / len(s.epoch_seconds) * (t.epochs - epoch)
+        self.run.append_metrics({
+            "epoch": epoch, "metrics": metrics, "lr": lr, "seconds": seconds,
+            "images_per_s": images_per_s, "is_best": is_best, "step": loop.step,
+        })
+        self._emit(EpochEnded(epoch, t.epochs, metrics, lr, images_per_s, eta, seconds, is_best))
+        self._advise(loop, epoch, metrics)
+        self._emit(take_snapshot(s.model, epoch, *s.shown))
+        self._save(s, partial=False, best=is_best)
+        return bool(t.patience and loop.bad_epochs >= t.patience and epoch < t.epochs)
 
-        # The final numbers come from the best checkpoint, on validation and test; a stopped run
-        # whose evaluation would keep the person waiting reports the best epoch's validation numbers.
+    def _finish(self, s: FitSession, reason: str, started: float) -> RunFinished:
+        """Final numbers from the best checkpoint on validation and test, summary.json, the status; RunFinished.
+
+        A stopped run whose evaluation would keep the person waiting reports the best epoch's validation numbers.
+        """
+        run, loop, data = self.run, s.loop, s.data
         final: dict[str, float] = {}
-        slow = forward_s is not None and forward_s * (len(val) + len(test)) > FINAL_EVAL_BUDGET_S
+        slow = s.forward_s is not None and s.forward_s * (len(data.val) + len(data.test)) > FINAL_EVAL_BUDGET_S
         if reason == "cancelled" and slow:
             if 0 < loop.best_epoch <= len(loop.history):
                 final = {k: v for k, v in loop.history[loop.best_epoch - 1].items() if k.startswith("val_")}
         else:
             if run.weights_path("best").exists():
-                model.load_state_dict(run.load_weights("best"))
-            for prefix, part in (("val", val), ("test", test)):
+                s.model.load_state_dict(run.load_weights("best"))
+            for prefix, part in (("val", data.val), ("test", data.test)):
                 if len(part):
-                    result = evaluate_tensors(model, part.images, targets_of(part), device=device, channels_last=channels_last)
+                    result = evaluate_tensors(s.model, part.images, targets_of(part), device=s.device,
+                                              channels_last=s.channels_last)
                     final[f"{prefix}_loss"] = result.loss
                     final.update({f"{prefix}_{name}": value for name, value in result.metrics.items()})
         seconds = time.perf_counter() - started
@@ -356,9 +326,9 @@ class Trainer:
         return finished
 
     # ---- helpers ------------------------------------------------------------
-    def _save(self, model: CNNModel, optimizer: torch.optim.Optimizer, loop: LoopState, *, partial: bool, best: bool) -> None:
-        for which, path in write_checkpoint(self.run, model.state_dict(), optimizer, loop, partial=partial, best=best):
-            self._emit(CheckpointWritten(loop.epoch, which, str(path)))
+    def _save(self, s: FitSession, *, partial: bool, best: bool) -> None:
+        for which, path in write_checkpoint(self.run, s.model.state_dict(), s.optimizer, s.loop, partial=partial, best=best):
+            self._emit(CheckpointWritten(s.loop.epoch, which, str(path)))
 
     def _warn_slow(self, message: str, epoch: int) -> None:
         if message:

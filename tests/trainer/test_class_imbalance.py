@@ -7,7 +7,8 @@ import torch
 from cnnstudio.core.imbalance import imbalance_advice
 from cnnstudio.core.events import Advice
 from cnnstudio.core.imageset import ImageSet
-from cnnstudio.core.train import Trainer, epoch_order, inverse_frequency
+from cnnstudio.core.sampling import epoch_order, inverse_frequency
+from cnnstudio.core.train import Trainer
 from cnnstudio.builtin_plugin import CLASSIFICATION_HEAD
 from trainer_helpers import Recorder, squares_imageset, tiny_config
 
