@@ -151,3 +151,27 @@ def test_a_checkpoint_saved_before_hashes_with_torn_epochs_is_refused_in_words(r
     torch.save(state, state_path)
     with pytest.raises(RunError, match=r"last.safetensors is from epoch 2 but state/last.pt from epoch 1"):
         resume_run(run_dir)
+
+
+def test_a_run_another_live_process_is_training_is_neither_repaired_nor_resumed(reference, tmp_path):
+    import json
+    import subprocess
+    import sys
+
+    run_dir = _torn(reference, tmp_path, state_from=2, weights_from={"last": 1})
+    trainer = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        info = json.loads((run_dir / "run.json").read_text())
+        info.update(status="running", pid=trainer.pid)
+        (run_dir / "run.json").write_text(json.dumps(info))
+        run = RunFolder(run_dir)
+        assert run.status == "running" and run.is_live()
+        stale = run.weights_path("last").read_bytes()
+        run.load_weights("last")  # a reader of a live run leaves its files to their writer
+        assert run.weights_path("last").read_bytes() == stale
+        with pytest.raises(RunError, match=rf"is being trained by another process \(pid {trainer.pid}\)"):
+            resume_run(run_dir)
+    finally:
+        trainer.kill()
+        trainer.wait()
+    assert RunFolder(run_dir).status == "interrupted"
