@@ -36,6 +36,7 @@ _LAZY = {
     "fit_mask": "cnnstudio.core.image_io",
     "fit_boxes": "cnnstudio.core.image_io",
     "FitGeometry": "cnnstudio.core.image_io",
+    "decode_in_parallel": "cnnstudio.core.parallel_decode",
 }
 
 __all__ = [

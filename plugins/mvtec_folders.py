@@ -27,11 +27,10 @@ Decoded images are not cached on disk (unlike the class-folder import).
 from __future__ import annotations
 
 import os
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from cnnstudio.plugin_api import IMAGE_EXTENSIONS, RESIZE_POLICIES, DatasetError, DatasetOption, DatasetSpec, folder_dataset_id, folder_options, hookimpl
+from cnnstudio.plugin_api import decode_in_parallel, IMAGE_EXTENSIONS, RESIZE_POLICIES, DatasetError, DatasetOption, DatasetSpec, folder_dataset_id, folder_options, hookimpl
 
 # Asked before the generic class-folder layout (100), which would misread
 # train/ and test/ as two classes.
@@ -39,7 +38,6 @@ PLUGIN_PRIORITY = 60
 
 LAYOUT = "MVTec-AD: train/good/, test/<defect type>/, optional ground_truth/<defect type>/<name>_mask.png"
 GOOD = "good"
-_MAX_DECODE_THREADS = 4
 
 
 @hookimpl
@@ -105,9 +103,7 @@ def load_mvtec(root: Path, size: int = 64, policy: str = "pad", defect_types: bo
         raise DatasetError(f"{root}: resize policy must be one of {', '.join(RESIZE_POLICIES)}, got {policy!r}")
     skipped: list[Any] = []
     items = _list_items(root, skipped, SkippedFile)  # (image, defect type or good, mask or None)
-    workers = max(1, min(_MAX_DECODE_THREADS, os.cpu_count() or 1, len(items)))
-    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="cnnstudio-mvtec") as pool:
-        decoded = list(pool.map(lambda item: _decode(item[0], item[2], size, policy), items))
+    decoded = decode_in_parallel(items, lambda item: _decode(item[0], item[2], size, policy))
 
     images, masks, kinds, sources, mask_used = [], [], [], [], False
     for (image_path, kind, mask_path), result in zip(items, decoded):

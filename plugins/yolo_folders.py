@@ -25,11 +25,10 @@ image are listed there too. Nothing crashes. Decoded images are not cached.
 from __future__ import annotations
 
 import os
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from cnnstudio.plugin_api import IMAGE_EXTENSIONS, RESIZE_POLICIES, DatasetError, DatasetSpec, folder_dataset_id, folder_options, hookimpl, private_module
+from cnnstudio.plugin_api import decode_in_parallel, IMAGE_EXTENSIONS, RESIZE_POLICIES, DatasetError, DatasetSpec, folder_dataset_id, folder_options, hookimpl, private_module
 
 # Asked before the generic class-folder layout (100), which would misread
 # images/ and labels/ as two classes.
@@ -37,7 +36,6 @@ PLUGIN_PRIORITY = 60
 
 LAYOUT = "YOLO: images/ and labels/<name>.txt with 'class cx cy w h' lines, optional classes.txt or data.yaml"
 BACKGROUND = "background"
-_MAX_DECODE_THREADS = 4
 
 
 @hookimpl
@@ -109,9 +107,7 @@ def load_yolo(root: Path, size: int = 64, policy: str = "pad") -> Any:
         skipped.extend(SkippedFile(str(label_path), problem) for problem in parsed.problems)
         items.append((root / "images" / image, parsed.boxes))
 
-    workers = max(1, min(_MAX_DECODE_THREADS, os.cpu_count() or 1, len(items)))
-    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="cnnstudio-yolo") as pool:
-        decoded = list(pool.map(lambda item: _decode(item[0], item[1], size, policy), items))
+    decoded = decode_in_parallel(items, lambda item: _decode(item[0], item[1], size, policy))
 
     kept_images, boxes, labels, sources = [], [], [], []
     for (image_path, _), result in zip(items, decoded):

@@ -18,13 +18,13 @@ with the reason; a class left without images is listed there too.
 from __future__ import annotations
 
 import os
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Callable
 
 import torch
 
 from cnnstudio.core.folder_cache import FileKey, FolderCache, file_key
+from cnnstudio.core.parallel_decode import decode_in_parallel
 from cnnstudio.core.image_io import IMAGE_EXTENSIONS, RESIZE_POLICIES, fit_image, read_image
 from cnnstudio.core.imageset import ImageSet, SkippedFile
 from cnnstudio.errors import DatasetError
@@ -32,7 +32,6 @@ from cnnstudio.specs import class_order
 
 # Pillow releases the GIL while decoding, so a few threads help; more than
 # four gives nothing on a laptop and competes with the GUI.
-_MAX_DECODE_THREADS = 4
 
 
 def import_class_folders(
@@ -69,7 +68,8 @@ def import_class_folders(
     known_images = cache.images if cache else {}
     known_failures = cache.failures if cache else {}
     to_decode = [path for path, _, key in entries if key not in known_images and key not in known_failures]
-    decoded = dict(zip(to_decode, _decode_all(to_decode, size, policy, progress, len(entries))))
+    decoded = dict(zip(to_decode, decode_in_parallel(
+        to_decode, lambda path: _decode_one(path, size, policy), progress, already_done=len(entries) - len(to_decode))))
 
     images_by_key: dict[FileKey, torch.Tensor] = {}
     failures_by_key: dict[FileKey, str] = {}
@@ -158,30 +158,6 @@ def _decode_one(path: Path, size: int, policy: str) -> torch.Tensor | _Unreadabl
     reason.remember = os.access(path, os.R_OK)
     return reason
 
-
-def _decode_all(
-    paths: list[Path], size: int, policy: str, progress: Callable[[int, int], None] | None, total: int
-) -> list[torch.Tensor | _Unreadable]:
-    """Decode ``paths`` in order, a few at a time, reporting progress out of ``total`` files."""
-    already = total - len(paths)  # files served from the cache count as done
-    if progress:
-        progress(already, total)
-    if not paths:
-        return []
-    workers = min(_MAX_DECODE_THREADS, os.cpu_count() or 1, len(paths))
-    results: list[torch.Tensor | _Unreadable] = []
-    if workers <= 1:
-        for path in paths:
-            results.append(_decode_one(path, size, policy))
-            if progress:
-                progress(already + len(results), total)
-        return results
-    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="cnnstudio-decode") as pool:
-        for result in pool.map(lambda p: _decode_one(p, size, policy), paths):
-            results.append(result)
-            if progress:
-                progress(already + len(results), total)
-    return results
 
 
 def _drop_empty_classes(

@@ -114,10 +114,10 @@ def test_folder_import_applies_the_resize_policy(tmp_path):
 
 
 def test_folder_import_result_does_not_depend_on_the_thread_count(messy_folder, monkeypatch):
-    import cnnstudio.core.folder_import as folder_import
+    import cnnstudio.core.parallel_decode as parallel_decode
 
     parallel = import_class_folders(messy_folder, size=16, use_cache=False)
-    monkeypatch.setattr(folder_import, "_MAX_DECODE_THREADS", 1)
+    monkeypatch.setattr(parallel_decode, "MAX_DECODE_THREADS", 1)
     serial = import_class_folders(messy_folder, size=16, use_cache=False)
     assert torch.equal(parallel.images, serial.images) and parallel.sources == serial.sources
 
