@@ -288,27 +288,6 @@ def _draws(rng: np.random.Generator, n: int, low: float, high: float, *shape: in
     return rng.uniform(low, high, (n, *shape)).astype(np.float32)
 
 
-def camera(rng: np.random.Generator, image: Array, size: int, settings: dict) -> Array:
-    """Blur, contrast, sensor noise; (n, 3, H * W) in [0, 1] -> (n, 3, H, W) uint8."""
-    n = len(image)
-    blurred = np.flatnonzero(rng.uniform(0, 1, n) < settings["blur"])
-    if blurred.size:
-        soft = image[blurred].reshape(-1, 3, size, size)
-        soft[:, :, 1:-1, :] = (soft[:, :, :-2, :] + soft[:, :, 1:-1, :] + soft[:, :, 2:, :]) / 3
-        soft[:, :, :, 1:-1] = (soft[:, :, :, :-2] + soft[:, :, :, 1:-1] + soft[:, :, :, 2:]) / 3
-        image[blurred] = soft.reshape(-1, 3, size * size)
-    contrast = _draws(rng, n, *settings["contrast"], 1) * 255
-    offset = (0.5 + _draws(rng, n, -0.08, 0.08, 1)) * 255 - 0.5 * contrast + 0.5  # + 0.5 rounds
-    image *= contrast[:, None]
-    image += offset[:, None]
-    # Sensor noise: windows at random offsets into one shared pool.
-    noise = _draws(rng, n, 0.3, 1.0, 1) * settings["noise"] * 255 * np.sqrt(12)
-    pool = rng.random(size * size + 4096, dtype=np.float32)
-    windows = np.lib.stride_tricks.sliding_window_view(pool, size * size)
-    grain = windows[rng.integers(0, 4096, n)] * noise - noise / 2  # (n, H * W)
-    image += grain[:, None]
-    return np.clip(image, 0.0, 255.0, out=image).astype(np.uint8).reshape(n, 3, size, size)
-
 
 def occlude(rng: np.random.Generator, image: Array, size: int, occlude: tuple[float, float],
             present: Array, centre: Array, radius: Array) -> None:

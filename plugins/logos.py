@@ -195,7 +195,8 @@ def render(labels: Any, size: int, settings: dict[str, Any], most: int, rng: Any
                 logo_alpha[chosen[:, None], index] = coverage
     for slot in range(kinds.shape[1]):
         draw.occlude(rng, image, size, settings["occlude"], kinds[:, slot] >= 0, centres[:, slot], radii[:, slot])
-    return draw.camera(rng, image, size, settings), logo_alpha
+    camera = private_module(__file__, "_camera").camera
+    return camera(rng, image, size, settings, exposure_spread=0.08), logo_alpha
 
 
 def _uniform(rng: Any, n: int, low: float, high: float, *shape: int) -> Any:

@@ -122,7 +122,7 @@ def render(labels: Any, class_names: tuple[str, ...], size: int, settings: dict[
     image, base = _backdrop(draw, rng, n, size, settings, to_u, to_v)  # (n, 3, H * W) float32 in [0, 1]
     _draw_products(draw, rng, image, labels, class_names, size, settings, base, scale, to_u, to_v)
     _occlude(draw, rng, image, size, settings["occlude"], tx, ty, scale)
-    return _camera(rng, image, size, settings)
+    return private_module(__file__, "_camera").camera(rng, image, size, settings, exposure_spread=0.1)
 
 
 def _uniform(rng: Any, n: int, low: float, high: float, *shape: int) -> Any:
@@ -244,32 +244,6 @@ def _occlude(draw: Any, rng: Any, image: Any, size: int, occlude: tuple[float, f
     cy = ty[chosen, None] + _uniform(rng, k, -0.5, 0.5, 1) * scale[chosen, None]
     alpha = draw.cover(draw.box(x - cx, y - cy, 0.0, 0.0, half, half * _uniform(rng, k, 0.5, 1.5, 1), 0.05), 2.0 / size)
     image[chosen] += (_uniform(rng, k, 0.1, 0.9, 3, 1) - image[chosen]) * alpha[:, None]
-
-
-def _camera(rng: Any, image: Any, size: int, settings: dict[str, Any]) -> Any:
-    """Blur, brightness and contrast, sensor noise; (n, 3, H * W) in [0, 1] -> (n, 3, H, W) uint8."""
-    import numpy as np
-
-    n = len(image)
-    blurred = np.flatnonzero(rng.uniform(0, 1, n) < settings["blur"])
-    if blurred.size:
-        soft = image[blurred].reshape(-1, 3, size, size)
-        soft[:, :, 1:-1, :] = (soft[:, :, :-2, :] + soft[:, :, 1:-1, :] + soft[:, :, 2:, :]) / 3
-        soft[:, :, :, 1:-1] = (soft[:, :, :, :-2] + soft[:, :, :, 1:-1] + soft[:, :, :, 2:]) / 3
-        image[blurred] = soft.reshape(-1, 3, size * size)
-    contrast = _uniform(rng, n, *settings["contrast"], 1) * 255
-    offset = (0.5 + _uniform(rng, n, -0.1, 0.1, 1)) * 255 - 0.5 * contrast + 0.5  # + 0.5 rounds when truncating
-    noise = _uniform(rng, n, 0.3, 1.0, 1) * settings["noise"] * 255 * np.sqrt(12)  # uniform noise of that sigma
-    image *= contrast[:, None]
-    # Sensor (luminance) noise: windows at random offsets into one shared pool
-    # look as random as fresh noise per image, at a fraction of the cost.
-    pool = rng.random(size * size + 4096, dtype=np.float32)
-    windows = np.lib.stride_tricks.sliding_window_view(pool, size * size)
-    grain = windows[rng.integers(0, 4096, n)]  # (n, H * W)
-    grain *= noise
-    grain += offset - noise / 2
-    image += grain[:, None]
-    return np.clip(image, 0.0, 255.0, out=image).astype(np.uint8).reshape(n, 3, size, size)
 
 
 def _texture_params(rng: Any, labels: Any) -> tuple[Any, Any]:
