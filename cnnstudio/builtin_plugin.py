@@ -25,6 +25,7 @@ CLASSIFICATION_HEAD = HeadSpec(
     title="Classifier",
     tasks=("classification", "defect", "detection"),
     build=build_classification_head,
+    options=("global_pool",),
     description=(
         "Flattens the backbone's feature map (optionally after global average or max "
         "pooling, model.global_pool) and maps it with one linear layer to a "

@@ -33,6 +33,7 @@ import pluggy
 
 from cnnstudio import hookspecs
 from cnnstudio.core.dataset_ids import absolute_folder, dataset_folder
+from cnnstudio.core.shorten import shorten
 from cnnstudio.core.standard_options import IMAGE_EXTENSIONS
 from cnnstudio.errors import CNNStudioError, ConfigError, DatasetError
 from cnnstudio.plugin_discovery import (
@@ -278,23 +279,35 @@ class StudioPluginManager:
         (what the folder layouts name an opened folder) or a plain path, relative,
         with ``~``, spaces or non-ASCII names.
         """
-        if id_or_folder in self._datasets:
+        if isinstance(id_or_folder, str) and id_or_folder in self._datasets:
             return self._datasets[id_or_folder]
-        folder = dataset_folder(str(id_or_folder))
-        if folder is not None and folder.is_dir():
-            return self.open_folder(folder)
+        try:
+            folder = dataset_folder(str(id_or_folder))
+            if folder is not None and folder.is_dir():
+                return self.open_folder(folder)
+            exists = folder is not None and folder.exists()
+        except (OSError, ValueError) as error:  # a name too long for the file system, a NUL character
+            reason = getattr(error, "strerror", None) or "not a valid folder name"
+            raise DatasetError(f"dataset '{shorten(str(id_or_folder))}': {reason}") from None
         if folder is not None:
-            reason = "not a folder" if folder.exists() else "folder not found"
-            raise DatasetError(f"{reason}: {folder}")
+            reason = "not a folder" if exists else "folder not found"
+            raise DatasetError(f"{reason}: {shorten(str(folder), 200)}")
         known = ", ".join(self._datasets) or "none"
-        raise DatasetError(f"unknown dataset '{id_or_folder}'; known: {known} (or give a folder of images)")
+        raise DatasetError(f"unknown dataset '{shorten(str(id_or_folder))}'; known: {known} (or give a folder of images)")
 
-    def head(self, head_id: str) -> HeadSpec:
-        """A head by id; an unknown id is a ConfigError naming the known ones."""
-        if head_id in self._heads:
-            return self._heads[head_id]
+    def head(self, head_id: str, options: dict[str, Any] | None = None) -> HeadSpec:
+        """A head by id; an unknown id is a ConfigError naming the known ones.
+
+        With ``options`` (a config's ``head.options``), an option the head does not
+        declare is a ConfigError too (see ``HeadSpec.options``).
+        """
+        if isinstance(head_id, str) and head_id in self._heads:
+            spec = self._heads[head_id]
+            if options is not None:
+                spec.check_options(options)
+            return spec
         known = ", ".join(self._heads) or "none"
-        raise ConfigError(f"head.id: unknown head '{head_id}'; known: {known}")
+        raise ConfigError(f"head.id: unknown head '{shorten(str(head_id))}'; known: {known}")
 
     def heads_for_task(self, task: str) -> list[HeadSpec]:
         """The heads that can serve ``task``, in plugin order."""

@@ -35,9 +35,12 @@ from cnnstudio.plugin_api import ConfigError, Head, Targets, metrics, private_mo
 # The threshold and option rules are the heat-map head's, shared.
 _shared = private_module(__file__, "_heatmap_head")
 check_threshold, decide, resolve_options = _shared.check_threshold, _shared.decide, _shared.resolve_options
+shown = _shared.shown
 
 HEAD_ID = "box"
 DEFAULTS: dict[str, float] = {"threshold": 0.5, "box_weight": 1.0}
+# The head.options the head declares (HeadSpec.options); the host adds global_pool and input_size.
+OPTIONS = tuple(DEFAULTS)
 DEFAULT_INPUT_SIZE = 64
 # exp() of a log size beyond this would be a box many times the image: clamp before decoding.
 LOG_SIZE_RANGE = (-6.0, 1.0)
@@ -157,6 +160,6 @@ def build_box_head(feature_shape: tuple[int, int, int], num_classes: int, option
     """A BoxHead; options ``threshold`` (0.5), ``box_weight`` (1.0) and ``input_size`` (given by the trainer)."""
     resolved = resolve_options(options, HEAD_ID, DEFAULTS, "box_weight")
     input_size = options.get("input_size", DEFAULT_INPUT_SIZE)
-    if isinstance(input_size, bool) or not isinstance(input_size, int) or input_size < 1:
-        raise ConfigError(f"head.options.input_size must be a positive integer, got {input_size!r}")
+    if isinstance(input_size, bool) or not isinstance(input_size, int) or not 1 <= input_size <= 4096:
+        raise ConfigError(f"head.options.input_size must be a whole number between 1 and 4096, got {shown(input_size)}")
     return BoxHead(feature_shape, num_classes, input_size, threshold=resolved["threshold"], box_weight=resolved["box_weight"])

@@ -19,6 +19,7 @@ function), so torch may be imported at the top.
 from __future__ import annotations
 
 import math
+import reprlib
 from typing import Any
 
 import torch
@@ -31,16 +32,37 @@ HEAD_ID = "heatmap"
 # Options every head receives from the model builder and may ignore.
 PASSED_THROUGH = ("global_pool", "input_size")
 DEFAULTS: dict[str, float] = {"threshold": 0.5, "mask_weight": 1.0}
+# The head.options the head declares (HeadSpec.options): its own, besides PASSED_THROUGH.
+OPTIONS = tuple(DEFAULTS)
+# Weights above this make the class loss vanish beside the map loss: nonsense, not a setting.
+MAX_WEIGHT = 1e6
 # Defect cells are rare; weighting them by the full negative/positive ratio makes
 # the map mark a wide halo around each defect (bad pixel IoU at 0.5), ignoring the
 # ratio lets the map stay all-negative. The square root, capped, sits between.
 MAX_POSITIVE_WEIGHT = 10.0
 
 
+def cut(text: str, limit: int = 60) -> str:
+    """``text`` cut to ``limit`` characters (plus ``…`` when cut)."""
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
+def shown(value: Any, limit: int = 60) -> str:
+    """``repr(value)`` cut to ``limit`` characters, for an error message (a value may be a 5 MB string)."""
+    if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 200:
+        return f"a number of about {int(math.log10(abs(value))) + 1} digits"
+    try:
+        text = reprlib.repr(value)
+    except Exception:  # noqa: BLE001 - the message must still be written
+        text = f"<{type(value).__name__}>"
+    return cut(text, limit)
+
+
 def check_threshold(value: Any, field: str) -> float:
     """``value`` as a float strictly between 0 and 1, or ConfigError naming ``field``."""
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0.0 < float(value) < 1.0:
-        raise ConfigError(f"{field} must be a number between 0 and 1 (exclusive), got {value!r}")
+    # A range comparison also rejects nan and inf, and cannot overflow (float() of a huge int would).
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value < 1:
+        raise ConfigError(f"{field} must be a number between 0 and 1 (exclusive), got {shown(value)}")
     return float(value)
 
 
@@ -50,13 +72,15 @@ def resolve_options(options: dict[str, Any], head_id: str, defaults: dict[str, f
     for name in options:
         if name not in known:
             raise ConfigError(
-                f"head.options.{name} is not an option of the {head_id} head (options: {', '.join(known)})"
+                f"head.options.{cut(str(name))} is not an option of the {head_id} head "
+                f"(options: {', '.join(known)})"
             )
     resolved = {**defaults, **{k: v for k, v in options.items() if k in defaults}}
     resolved["threshold"] = check_threshold(resolved["threshold"], "head.options.threshold")
     weight = resolved[weight_name]
-    if isinstance(weight, bool) or not isinstance(weight, (int, float)) or not math.isfinite(weight) or weight < 0:
-        raise ConfigError(f"head.options.{weight_name} must be a number >= 0, got {weight!r}")
+    # A range comparison also rejects nan and inf, and cannot overflow (float() of a huge int would).
+    if isinstance(weight, bool) or not isinstance(weight, (int, float)) or not 0 <= weight <= MAX_WEIGHT:
+        raise ConfigError(f"head.options.{weight_name} must be a number >= 0 and <= {MAX_WEIGHT:g}, got {shown(weight)}")
     resolved[weight_name] = float(weight)
     return resolved
 

@@ -91,6 +91,7 @@ def cnnstudio_heads() -> list[HeadSpec]:
             id="box",
             title="Logo detector (presence + box)",
             build=_build_box_head,
+            options=("threshold", "box_weight"),
             tasks=("detection",),
             description=(
                 "Answers two questions per image: is the object there (a presence score, decided "

@@ -98,6 +98,7 @@ def cnnstudio_heads() -> list[HeadSpec]:
                 "with the model and can be changed."
             ),
             build=_build_heatmap,
+            options=("threshold", "mask_weight"),
         )
     ]
 

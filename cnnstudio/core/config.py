@@ -7,7 +7,9 @@ field as one sentence naming the field and what is allowed.
 
 from __future__ import annotations
 
+import datetime
 import difflib
+import math
 import tomllib
 from dataclasses import asdict, dataclass, field, fields, is_dataclass, replace
 from pathlib import Path
@@ -15,6 +17,7 @@ from typing import Any
 
 import tomli_w
 
+from cnnstudio.core.shorten import shorten, shown
 from cnnstudio.errors import ConfigError
 
 OPTIMIZERS = ("adam", "sgd")
@@ -23,6 +26,12 @@ GLOBAL_POOLS = ("none", "avg", "max")
 ACTIVATIONS = ("relu", "leaky_relu", "gelu", "silu", "tanh")
 DEVICES = ("auto", "cpu", "cuda", "mps")
 LR_SCHEDULES = ("constant", "cosine")
+# Limits that keep nonsense out (each far beyond any sensible run):
+MAX_SEED = 2**63 - 1  # torch.manual_seed takes at most 64 bits
+MAX_ID_LENGTH = 4096  # a dataset id may be a folder path (PATH_MAX on Linux)
+MAX_NAME_LENGTH = 200  # head id, model preset name
+MAX_CONV_LAYERS = 100
+MAX_OPTION_DEPTH = 16  # lists and tables inside dataset.options / head.options
 
 
 @dataclass
@@ -107,17 +116,34 @@ class RunConfig:
     def validate(self) -> RunConfig:
         """Raise ConfigError for the first invalid field; return self."""
         m, t = self.model, self.training
-        _require(isinstance(self.dataset.id, str) and self.dataset.id.strip(), "dataset.id must not be empty")
-        _require(isinstance(self.dataset.options, dict), "dataset.options must be a table")
+        dataset_id = self.dataset.id
+        _require(isinstance(dataset_id, str), f"dataset.id must be a dataset id or a folder path, got {shown(dataset_id)}")
+        _require(dataset_id.strip(), "dataset.id must not be empty")
+        _require(
+            len(dataset_id) <= MAX_ID_LENGTH and "\0" not in dataset_id,
+            f"dataset.id must be a dataset id or a folder path of at most {MAX_ID_LENGTH} characters, "
+            f"got {shown(dataset_id)} ({len(dataset_id)} characters)",
+        )
+        _options(self.dataset.options, "dataset.options")
+        _name(m.preset, "model.preset")
         _positive_int(m.input_size, "model.input_size", minimum=4, maximum=1024)
-        _require(len(m.conv_layers) >= 1, "model.conv_layers needs at least one conv layer")
+        _require(isinstance(m.conv_layers, list) and len(m.conv_layers) >= 1,
+                 "model.conv_layers needs at least one conv layer")
+        _require(len(m.conv_layers) <= MAX_CONV_LAYERS,
+                 f"model.conv_layers may hold at most {MAX_CONV_LAYERS} layers, got {len(m.conv_layers)}")
         for index, layer in enumerate(m.conv_layers):
             name = f"model.conv_layers[{index}]"
+            _require(isinstance(layer, ConvLayer), f"{name} must be a table like {{out_channels = 16, kernel = 3}}")
             _positive_int(layer.out_channels, f"{name}.out_channels", maximum=4096)
             _positive_int(layer.kernel, f"{name}.kernel", maximum=15)
             _int(layer.padding, f"{name}.padding")
-            _require(layer.padding >= -1, f"{name}.padding must be -1 (same) or >= 0, got {layer.padding}")
-            _require(isinstance(layer.pool, bool), f"{name}.pool must be true or false, got {layer.pool!r}")
+            # More padding than the kernel only adds rows of zeros (and memory).
+            _require(
+                -1 <= layer.padding <= layer.kernel,
+                f"{name}.padding must be -1 (same) or between 0 and the kernel size {layer.kernel}, "
+                f"got {shown(layer.padding)}",
+            )
+            _require(isinstance(layer.pool, bool), f"{name}.pool must be true or false, got {shown(layer.pool)}")
         _choice(m.pooling, POOLINGS, "model.pooling")
         _choice(m.activation, ACTIVATIONS, "model.activation")
         _choice(m.global_pool, GLOBAL_POOLS, "model.global_pool")
@@ -125,33 +151,44 @@ class RunConfig:
         _bool(m.normalize_inputs, "model.normalize_inputs")
         _fraction(m.dropout, "model.dropout", upper_inclusive=False)
         _int(m.flatten_features, "model.flatten_features")
-        _require(m.flatten_features >= 0, f"model.flatten_features must be >= 0 (0 = infer), got {m.flatten_features}")
-        _require(isinstance(self.head.id, str), "head.id must be a string")
+        _require(m.flatten_features >= 0,
+                 f"model.flatten_features must be >= 0 (0 = infer), got {shown(m.flatten_features)}")
+        _require(m.flatten_features <= 10**12,
+                 f"model.flatten_features must be <= 10**12, got {shown(m.flatten_features)}")
+        _require(isinstance(self.head.id, str), f"head.id must be a string, got {shown(self.head.id)}")
+        _require(len(self.head.id) <= MAX_NAME_LENGTH,
+                 f"head.id must be at most {MAX_NAME_LENGTH} characters, got {shown(self.head.id)}")
+        _options(self.head.options, "head.options")
         _positive_int(t.epochs, "training.epochs", maximum=100000)
         _positive_int(t.batch_size, "training.batch_size", maximum=65536)
         _number(t.lr, "training.lr")
-        _require(0 < t.lr <= 10, f"training.lr must be > 0 and <= 10, got {t.lr}")
+        _require(0 < t.lr <= 10, f"training.lr must be > 0 and <= 10, got {shown(t.lr)}")
         _choice(t.optimizer, OPTIMIZERS, "training.optimizer")
         _choice(t.lr_schedule, LR_SCHEDULES, "training.lr_schedule")
         _number(t.weight_decay, "training.weight_decay")
-        _require(t.weight_decay >= 0, f"training.weight_decay must be >= 0, got {t.weight_decay}")
+        _require(t.weight_decay >= 0, f"training.weight_decay must be >= 0, got {shown(t.weight_decay)}")
+        _require(t.weight_decay <= 10, f"training.weight_decay must be <= 10, got {shown(t.weight_decay)}")
         _fraction(t.val_fraction, "training.val_fraction", upper_inclusive=False)
-        _require(t.val_fraction > 0, f"training.val_fraction must be > 0 (a validation split is needed), got {t.val_fraction}")
+        _require(t.val_fraction > 0,
+                 f"training.val_fraction must be > 0 (a validation split is needed), got {shown(t.val_fraction)}")
         _fraction(t.test_fraction, "training.test_fraction", upper_inclusive=False)
         _require(
             t.val_fraction + t.test_fraction < 0.9,
             f"training.val_fraction + training.test_fraction must leave at least 10% for training, "
-            f"got {t.val_fraction} + {t.test_fraction}",
+            f"got {shown(t.val_fraction)} + {shown(t.test_fraction)}",
         )
         _int(t.patience, "training.patience")
-        _require(t.patience >= 0, f"training.patience must be >= 0 (0 = never stop early), got {t.patience}")
+        _require(t.patience >= 0, f"training.patience must be >= 0 (0 = never stop early), got {shown(t.patience)}")
+        _require(t.patience <= 100000, f"training.patience must be <= 100000, got {shown(t.patience)}")
         for name in ("augment_flip", "augment_shift", "class_balanced_loss", "balanced_sampling", "tensorboard"):
             _bool(getattr(t, name), f"training.{name}")
         _int(self.seed, "seed")
-        _require(self.seed >= 0, f"seed must be >= 0, got {self.seed}")
+        _require(self.seed >= 0, f"seed must be >= 0, got {shown(self.seed)}")
+        _require(self.seed <= MAX_SEED, f"seed must be <= {MAX_SEED} (2**63 - 1), got {shown(self.seed)}")
         _choice(self.device, DEVICES, "device")
         _int(self.threads, "threads")
-        _require(0 <= self.threads <= 1024, f"threads must be between 0 (automatic) and 1024, got {self.threads}")
+        _require(0 <= self.threads <= 1024,
+                 f"threads must be between 0 (automatic) and 1024, got {shown(self.threads)}")
         return self
 
     # ---- plain data and TOML -------------------------------------------
@@ -170,10 +207,15 @@ class RunConfig:
 
     @classmethod
     def from_toml(cls, text: str, source: str = "config") -> RunConfig:
+        source = shorten(source, 200)
         try:
             data = tomllib.loads(text)
         except tomllib.TOMLDecodeError as error:
-            raise ConfigError(f"{source} is not valid TOML: {error}") from None
+            raise ConfigError(f"{source} is not valid TOML: {shorten(str(error), 120)}") from None
+        except RecursionError:
+            raise ConfigError(f"{source}: arrays or tables are nested too deeply to read") from None
+        except ValueError as error:  # an integer of more than 4300 digits
+            raise ConfigError(f"{source} is not a valid config: {shorten(str(error), 120)}") from None
         try:
             return cls.from_dict(data)
         except ConfigError as error:
@@ -182,17 +224,23 @@ class RunConfig:
     @classmethod
     def load(cls, path: str | Path) -> RunConfig:
         path = Path(path)
+        name = shorten(str(path), 200)
         try:
             text = path.read_text(encoding="utf-8")
         except FileNotFoundError:
-            raise ConfigError(f"{path}: config file not found") from None
-        except (OSError, UnicodeDecodeError) as error:
-            raise ConfigError(f"{path}: cannot read config ({error})") from None
+            raise ConfigError(f"{name}: config file not found") from None
+        except OSError as error:
+            raise ConfigError(f"{name}: cannot read config ({error.strerror or type(error).__name__})") from None
+        except (UnicodeDecodeError, ValueError) as error:  # not UTF-8; a NUL in the path
+            raise ConfigError(f"{name}: cannot read config ({shorten(str(error), 100)})") from None
         config = cls.from_toml(text, source=str(path))
         # A folder written relative to the config file means that folder, from any working folder.
         from cnnstudio.core.dataset_ids import anchored_dataset_id
 
-        dataset_id = anchored_dataset_id(config.dataset.id, path.resolve().parent)
+        try:
+            dataset_id = anchored_dataset_id(config.dataset.id, path.resolve().parent)
+        except (OSError, ValueError):  # a name too long for the file system: the host reports it by name
+            dataset_id = config.dataset.id
         if dataset_id != config.dataset.id:
             config = replace(config, dataset=replace(config.dataset, id=dataset_id))
         return config
@@ -219,20 +267,23 @@ def _build(kind: type, data: dict[str, Any], prefix: str) -> Any:
     for key, value in data.items():
         path = f"{prefix}{key}"
         if key not in known:
-            close = difflib.get_close_matches(key, list(known), n=1)
+            close = difflib.get_close_matches(key, list(known), n=1) if isinstance(key, str) and len(key) <= 100 else []
             hint = f" (did you mean {prefix}{close[0]}?)" if close else f" (known: {', '.join(known)})"
-            raise ConfigError(f"{path} is not a config field{hint}")
+            raise ConfigError(f"{prefix}{shorten(str(key))} is not a config field{hint}")
         nested = _NESTED.get((kind, key))
         if nested is not None:
             if not isinstance(value, dict):
-                raise ConfigError(f"{path} must be a table, got {value!r}")
+                raise ConfigError(f"{path} must be a table, got {shown(value)}")
             value = _build(nested, value, f"{path}.")
         elif kind is ModelConfig and key == "conv_layers":
             value = _build_conv_layers(value, path)
         elif isinstance(value, float) and _field_type(known[key]) == "int" and value.is_integer():
             value = int(value)
         elif isinstance(value, int) and not isinstance(value, bool) and _field_type(known[key]) == "float":
-            value = float(value)
+            try:
+                value = float(value)
+            except OverflowError:  # too large for a float: validate() names the field and its range
+                pass
         kwargs[key] = value
     try:
         return kind(**kwargs)
@@ -242,7 +293,7 @@ def _build(kind: type, data: dict[str, Any], prefix: str) -> Any:
 
 def _build_conv_layers(value: Any, path: str) -> list[ConvLayer]:
     if not isinstance(value, list):
-        raise ConfigError(f"{path} must be a list of layers, got {value!r}")
+        raise ConfigError(f"{path} must be a list of layers, got {shown(value)}")
     layers = []
     for index, item in enumerate(value):
         if not isinstance(item, dict):
@@ -263,35 +314,69 @@ def _require(condition: Any, message: str) -> None:
 
 
 def _int(value: Any, name: str) -> None:
-    _require(isinstance(value, int) and not isinstance(value, bool), f"{name} must be a whole number, got {value!r}")
+    _require(isinstance(value, int) and not isinstance(value, bool), f"{name} must be a whole number, got {shown(value)}")
 
 
 def _positive_int(value: Any, name: str, minimum: int = 1, maximum: int | None = None) -> None:
     _int(value, name)
-    _require(value >= minimum, f"{name} must be >= {minimum}, got {value}")
+    _require(value >= minimum, f"{name} must be >= {minimum}, got {shown(value)}")
     if maximum is not None:
-        _require(value <= maximum, f"{name} must be <= {maximum}, got {value}")
+        _require(value <= maximum, f"{name} must be <= {maximum}, got {shown(value)}")
 
 
 def _number(value: Any, name: str) -> None:
+    """A finite int or float (not a bool, nan or inf)."""
     _require(
-        isinstance(value, (int, float)) and not isinstance(value, bool) and value == value,
-        f"{name} must be a number, got {value!r}",
+        isinstance(value, (int, float)) and not isinstance(value, bool)
+        and (isinstance(value, int) or math.isfinite(value)),
+        f"{name} must be a finite number, got {shown(value)}",
     )
 
 
 def _fraction(value: Any, name: str, upper_inclusive: bool) -> None:
     _number(value, name)
     ok = 0 <= value <= 1 if upper_inclusive else 0 <= value < 1
-    _require(ok, f"{name} must be between 0 and {'1' if upper_inclusive else 'less than 1'}, got {value}")
+    _require(ok, f"{name} must be between 0 and {'1' if upper_inclusive else 'less than 1'}, got {shown(value)}")
 
 
 def _bool(value: Any, name: str) -> None:
-    _require(isinstance(value, bool), f"{name} must be true or false, got {value!r}")
+    _require(isinstance(value, bool), f"{name} must be true or false, got {shown(value)}")
 
 
 def _choice(value: Any, allowed: tuple[str, ...], name: str) -> None:
-    _require(value in allowed, f"{name} must be one of {', '.join(allowed)}; got {value!r}")
+    _require(isinstance(value, str) and value in allowed, f"{name} must be one of {', '.join(allowed)}; got {shown(value)}")
+
+
+def _name(value: Any, name: str) -> None:
+    _require(isinstance(value, str) and len(value) <= MAX_NAME_LENGTH,
+             f"{name} must be a name of at most {MAX_NAME_LENGTH} characters, got {shown(value)}")
+
+
+def _options(value: Any, name: str) -> None:
+    """A table of option values: string keys, values nested at most MAX_OPTION_DEPTH deep."""
+    _require(isinstance(value, dict), f"{name} must be a table, got {shown(value)}")
+    for key, option in value.items():
+        _require(isinstance(key, str), f"{name} keys must be names, got {shown(key)}")
+        field_name = f"{name}.{shorten(key)}"
+        stack = [(option, 1)]  # iterative: a value may be nested thousands deep
+        while stack:
+            item, depth = stack.pop()
+            if isinstance(item, (dict, list, tuple)):
+                _require(depth <= MAX_OPTION_DEPTH,
+                         f"{field_name} holds lists or tables nested more than {MAX_OPTION_DEPTH} deep")
+                if isinstance(item, dict):
+                    for child_key in item:
+                        _require(isinstance(child_key, str), f"{field_name} keys must be names, got {shown(child_key)}")
+                stack.extend((child, depth + 1) for child in (item.values() if isinstance(item, dict) else item))
+            elif not isinstance(item, (str, bool, int, float, datetime.date, datetime.time)):
+                # config.toml must be able to hold it (a run folder keeps the config as TOML).
+                raise ConfigError(f"{field_name} must be a number, text, true/false, a list or a table, "
+                                  f"got {shown(item)}")
+            elif isinstance(item, int) and not isinstance(item, bool):
+                # Larger numbers cannot be written back to config.toml (nor mean anything).
+                _require(-(2**63) <= item < 2**63, f"{field_name} must fit in 64 bits, got {shown(item)}")
+            elif isinstance(item, float):
+                _require(not math.isnan(item), f"{field_name} must be a number, got nan")
 
 
 def replace_nested(config: RunConfig, **changes: Any) -> RunConfig:

@@ -18,8 +18,11 @@ from torch import nn
 
 from cnnstudio.core import metrics as metric_fns
 from cnnstudio.errors import ConfigError
+from cnnstudio.specs import check_head_options
 
 GLOBAL_POOLS = ("none", "avg", "max")
+# The head.options of the classification head (the host adds input_size).
+CLASSIFICATION_OPTIONS = ("global_pool",)
 # Where a two-class head decides "class 1" until its owner chooses (the argmax does the same).
 DEFAULT_THRESHOLD = 0.5
 
@@ -172,4 +175,5 @@ def classification_metrics(probabilities: torch.Tensor, labels: torch.Tensor) ->
 
 
 def build_classification_head(feature_shape: tuple[int, int, int], num_classes: int, options: dict[str, Any]) -> ClassificationHead:
+    check_head_options("classification", options, CLASSIFICATION_OPTIONS)
     return ClassificationHead(feature_shape, num_classes, global_pool=options.get("global_pool", "none"))
