@@ -7,9 +7,10 @@ torch is imported inside the commands only.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 from cnnstudio.cli_format import format_evaluation, format_prediction, json_line
 from cnnstudio.errors import ConfigError, RunError
@@ -72,24 +73,121 @@ def cmd_predict(args: argparse.Namespace) -> int:
         from cnnstudio.cli_explain import gradcam_folder
 
         folder = gradcam_folder(args.gradcam)
-    entries = model.predict_files(args.images)  # unreadable files come back with an "error"
+    targets, problems = prediction_targets(args.images)
+    # Streamed: a few files are decoded and predicted at a time, each result printed as it comes.
+    results = predicted_entries(model, targets)
     if folder is not None:
         from cnnstudio.cli_explain import write_gradcam_pictures
 
-        write_gradcam_pictures(model, entries, folder, args.layer)
+        # Gathered first (small dicts, no pixels): the picture names must be unique across all files;
+        # the pictures themselves are made one file at a time.
+        results = list(results)
+        write_gradcam_pictures(model, [entry for entry, _ in results], folder, args.layer)
+    printer = JsonPredictionsPrinter(args.run_dir, model) if args.json else None
     failed = 0
-    for entry in entries:
+    for entry, summarised in results:
         if "error" in entry:
             failed += 1
-            print(f"cnnstudio: error: {entry['error']}", file=sys.stderr)
-        elif not args.json:
-            print(format_prediction(entry))
+            if not summarised:
+                print(f"cnnstudio: error: {entry['error']}", file=sys.stderr, flush=True)
+        if printer is not None:
+            printer.add(entry)
+        elif "error" not in entry:
+            print(format_prediction(entry), flush=True)
             if "gradcam" in entry:
-                print(f"  Grad-CAM: {entry['gradcam']}")
-    if args.json:
-        print(json_line({"run_dir": str(args.run_dir), "predictions": entries, "failed": failed,
-                         "weights": model.which, "weights_note": model.note}))
-    return EXIT_FAILED if failed else EXIT_OK
+                print(f"  Grad-CAM: {entry['gradcam']}", flush=True)
+    for problem in problems:  # one line per folder, after the results
+        print(f"cnnstudio: error: {problem}", file=sys.stderr)
+    if printer is not None:
+        printer.finish(failed, problems)
+    return EXIT_FAILED if failed or problems else EXIT_OK
+
+
+def prediction_targets(names: list[str]) -> tuple[list[tuple[Path, str | None, bool]], list[str]]:
+    """The files that ``cnnstudio predict`` is given, in order, and one line per folder that needs saying.
+
+    Each file comes as (path, why it is skipped or None, whether that is summarised in its folder's
+    line). A named file is predicted unless its name does not end in a supported image type (it is
+    then skipped, and named); a file that does not exist is left for the reader to report. A folder
+    gives its files (``_folder_files``: sorted, subfolders after, hidden names such as ``.DS_Store``
+    left out); the ones of other types are skipped and summarised in one line with their count and
+    first names.
+    """
+    from cnnstudio.core.standard_options import IMAGE_EXTENSIONS
+
+    supported = f"(supported: {', '.join(IMAGE_EXTENSIONS)})"
+    unsupported = f"not a supported image type {supported}"
+    targets: list[tuple[Path, str | None, bool]] = []
+    problems: list[str] = []
+    for name in names:
+        path = Path(name).expanduser()
+        if path.is_dir():
+            files = _folder_files(path)
+            skipped = [file for file in files if file.suffix.lower() not in IMAGE_EXTENSIONS]
+            for file in files:
+                targets.append((file, None if file.suffix.lower() in IMAGE_EXTENSIONS else f"{file}: {unsupported}", True))
+            if not files:
+                problems.append(f"{path}: no files to predict in this folder")
+            elif skipped:
+                shown = ", ".join(file.relative_to(path).as_posix() for file in skipped[:3])
+                more = f" and {len(skipped) - 3} more" if len(skipped) > 3 else ""
+                what = "file is" if len(skipped) == 1 else "files are"
+                problems.append(f"{path}: {len(skipped)} {what} not a supported image type and skipped "
+                                f"{supported}: {shown}{more}")
+        elif path.exists() and path.suffix.lower() not in IMAGE_EXTENSIONS:
+            targets.append((path, f"{path}: {unsupported}", False))
+        else:
+            targets.append((path, None, False))
+    return targets, problems
+
+
+def _folder_files(folder: Path) -> list[Path]:
+    """The files under ``folder``: each folder's files sorted by name, then its subfolders' (sorted);
+    hidden files and folders left out."""
+    found: list[Path] = []
+    for root, folders, files in os.walk(folder):
+        folders[:] = sorted(name for name in folders if not name.startswith("."))
+        found.extend(Path(root) / name for name in sorted(files) if not name.startswith("."))
+    return found
+
+
+def predicted_entries(model: Any, targets: list[tuple[Path, str | None, bool]]) -> Iterator[tuple[dict[str, Any], bool]]:
+    """(entry, summarised) per target, in order, lazily: skipped files get their error, the others are
+    predicted through ``model.iter_predictions`` a batch at a time."""
+    predictions = model.iter_predictions(path for path, reason, _ in targets if reason is None)
+    for path, reason, summarised in targets:
+        if reason is None:
+            yield next(predictions), summarised
+        else:
+            yield {"file": str(path), "error": reason}, summarised
+
+
+class JsonPredictionsPrinter:
+    """``--json`` for predict, written as results come: the same single line as ``json_line`` of
+    ``{"run_dir", "predictions": [...], "failed", "weights", "weights_note"}`` (and ``problems``
+    when a folder had files skipped), its predictions flushed one by one."""
+
+    def __init__(self, run_dir: Any, model: Any) -> None:
+        self.run_dir, self.model, self.count = run_dir, model, 0
+
+    def add(self, entry: dict[str, Any]) -> None:
+        if self.count == 0:  # nothing on stdout before the first result: an early error leaves it empty
+            head = json_line({"run_dir": str(self.run_dir), "predictions": []})
+            sys.stdout.write(head[: -len("]}")])
+        else:
+            sys.stdout.write(", ")
+        sys.stdout.write(json_line(entry))
+        sys.stdout.flush()
+        self.count += 1
+
+    def finish(self, failed: int, problems: list[str]) -> None:
+        tail: dict[str, Any] = {"failed": failed, "weights": self.model.which, "weights_note": self.model.note}
+        if problems:
+            tail["problems"] = problems
+        if self.count == 0:
+            print(json_line({"run_dir": str(self.run_dir), "predictions": [], **tail}), flush=True)
+        else:
+            print("], " + json_line(tail)[1:], flush=True)
 
 
 def cmd_threshold(args: argparse.Namespace) -> int:
@@ -98,6 +196,7 @@ def cmd_threshold(args: argparse.Namespace) -> int:
 
     run_dir = existing_run_dir(args.run_dir)
     say_checkpoint_note(RunFolder(run_dir).checkpoint().note)
+    check_run_model(run_dir)
     if args.recall is not None or args.fpr is not None:
         from cnnstudio.cli_threshold import solve_command
 
@@ -108,6 +207,14 @@ def cmd_threshold(args: argparse.Namespace) -> int:
     else:
         print(f"{run_dir}: threshold set to {set_run_threshold(run_dir, args.value):.4f}")
     return EXIT_OK
+
+
+def check_run_model(run_dir: Path) -> None:
+    """Load the run's model once, for its checks alone: weights that do not fit the model in config.toml,
+    or hold NaN or infinite values, raise RunError naming the file (so threshold refuses them as predict does)."""
+    from cnnstudio.runner import load_run_model
+
+    load_run_model(run_dir)
 
 
 def add_run_commands(commands: Any, json_flag: Callable[[argparse.ArgumentParser, str], None]) -> None:
@@ -121,9 +228,13 @@ def add_run_commands(commands: Any, json_flag: Callable[[argparse.ArgumentParser
     json_flag(evaluate, "the report")
     evaluate.set_defaults(handler=cmd_evaluate)
 
-    predict = commands.add_parser("predict", help="classify image files with a trained run")
+    predict = commands.add_parser(
+        "predict", help="classify image files with a trained run",
+        description="Classify image files, and the image files in folders, with a trained run; results are "
+                    "printed as they come. Files that are not a supported image type are named and counted "
+                    "(exit code 1), folders' in one line each; hidden files in folders are left out.")
     predict.add_argument("run_dir", metavar="RUN_DIR")
-    predict.add_argument("images", metavar="IMAGE", nargs="+")
+    predict.add_argument("images", metavar="IMAGE", nargs="+", help="an image file, or a folder of them (subfolders too)")
     predict.add_argument("--threshold", type=float, metavar="T", help="decision threshold for this call (default: the run's saved one)")
     predict.add_argument("--gradcam", metavar="DIR", help="save each image with its Grad-CAM (what raised the decided class) as DIR/NAME.gradcam.png")
     predict.add_argument("--layer", metavar="NAME", help="the layer Grad-CAM explains (default: the last conv layer, e.g. conv4)")

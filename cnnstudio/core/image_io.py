@@ -23,7 +23,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import ExifTags, Image, ImageOps, UnidentifiedImageError
 from torchvision.transforms import InterpolationMode
 from torchvision.transforms.v2 import functional as F
 
@@ -46,6 +46,17 @@ def read_image(path: Path, draft_size: int | None = None) -> torch.Tensor:
     ``draft_size`` pixels would throw away (much faster for camera photos);
     the result is then at least that size on both sides, not exactly it.
     """
+    return read_image_and_size(path, draft_size)[0]
+
+
+def read_image_and_size(path: Path, draft_size: int | None = None) -> tuple[torch.Tensor, tuple[int, int]]:
+    """``read_image``, and the (height, width) of the whole upright image.
+
+    With ``draft_size`` a JPEG decodes at 1/2, 1/4 or 1/8 of its size (never
+    below ``draft_size`` on either side): the tensor is then smaller than the
+    (height, width) returned, which is what boxes and hotspots are given in.
+    A six-megapixel photo drafted for a 128 px model takes 1.1 MB instead of 18 MB.
+    """
     path = Path(path)
     try:
         if path.stat().st_size == 0:
@@ -55,11 +66,15 @@ def read_image(path: Path, draft_size: int | None = None) -> torch.Tensor:
     try:
         with Image.open(path) as image:
             _check_size(path, image)
+            width, height = image.size
             if draft_size and image.format == "JPEG":
                 image.draft("RGB", (draft_size, draft_size))
             image.load()
+            upright, turned = _upright(image)
+            if turned:
+                width, height = height, width
             # Converted inside the block: a closed Pillow image has no pixels.
-            array = np.array(_to_rgb(_upright(image)), dtype=np.uint8)  # (H, W, 3)
+            array = np.array(_to_rgb(upright), dtype=np.uint8)  # (H, W, 3)
     except DatasetError:
         raise
     except UnidentifiedImageError:
@@ -70,7 +85,7 @@ def read_image(path: Path, draft_size: int | None = None) -> torch.Tensor:
         raise DatasetError(f"{path}: not a readable image ({_os_reason(error)})") from None
     except (OSError, SyntaxError, ValueError, EOFError) as error:
         raise DatasetError(f"{path}: not a readable image ({_decode_reason(error)})") from None
-    return torch.from_numpy(array).permute(2, 0, 1).contiguous()
+    return torch.from_numpy(array).permute(2, 0, 1).contiguous(), (height, width)
 
 
 def fit_image(image: torch.Tensor, size: int, policy: str = "pad") -> torch.Tensor:
@@ -216,12 +231,13 @@ def _check_size(path: Path, image: Image.Image) -> None:
         )
 
 
-def _upright(image: Image.Image) -> Image.Image:
-    """Apply the EXIF orientation tag; a damaged EXIF block is ignored."""
+def _upright(image: Image.Image) -> tuple[Image.Image, bool]:
+    """Apply the EXIF orientation tag, and say whether that swapped width and height; a damaged EXIF block is ignored."""
     try:
-        return ImageOps.exif_transpose(image)
+        orientation = image.getexif().get(ExifTags.Base.Orientation, 1)
+        return ImageOps.exif_transpose(image), orientation in (5, 6, 7, 8)
     except Exception:  # noqa: BLE001 - bad EXIF must not make a good image unreadable
-        return image
+        return image, False
 
 
 def _to_rgb(image: Image.Image) -> Image.Image:

@@ -49,6 +49,8 @@ def test_predict_reports_a_broken_image_on_its_own_line_and_still_predicts_the_o
 def test_predict_and_evaluate_on_a_run_with_truncated_weights_give_a_readable_error(trained_run, sample_png, tmp_path, run_cli, capsys):
     damaged = tmp_path / "damaged run"
     shutil.copytree(trained_run.run_dir, damaged)
+    # Without the checkpoint's state (weights copied on their own) nothing can rebuild them.
+    shutil.rmtree(damaged / "state")
     for weights in (damaged / "weights").glob("*.safetensors"):
         weights.write_bytes(weights.read_bytes()[:100])
     process = run_cli(["predict", str(damaged), str(sample_png)], tmp_path)  # a real process: real exit code

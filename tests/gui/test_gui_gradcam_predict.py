@@ -79,6 +79,7 @@ def test_changing_the_layer_or_the_class_recomputes(qtbot, controller, view, run
 def test_a_model_that_cannot_be_loaded_shows_a_message(qtbot, controller, view, run, tmp_path):
     copy = tmp_path / run.name
     shutil.copytree(run, copy)
+    shutil.rmtree(copy / "state")  # without the checkpoint's state, damaged weights cannot be rebuilt
     controller.run_opened.emit(str(copy))
     predict(qtbot, view, write_png(tmp_path / "surface.png", size=(16, 16), seed=5))
     (copy / "weights" / "best.safetensors").write_bytes(b"damaged")  # a newer file: the view reloads it
