@@ -4,7 +4,9 @@ Writes the run's model as a file that takes raw uint8 RGB images (resize,
 normalisation and decision threshold inside), checks parity against the
 PyTorch model on at least 200 validation images, and writes the report next
 to the file as ``<file>.parity.json``. Exit codes: 0 parity passed; 1 the
-file was written but parity FAILED; 2 bad run folder, format or output path.
+file was written but parity FAILED; 2 bad run folder, format or output path,
+or the file could not be written (disk full, file size limit, read-only
+folder: the old file and its report are then left as they were).
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from cnnstudio.cli_format import json_line
-from cnnstudio.errors import RunError
+from cnnstudio.errors import ExportError, RunError
 
 EXTENSIONS = {"onnx": "onnx", "torchscript": "pt"}
 
@@ -48,7 +50,15 @@ def export_run(run_dir: str | Path, format: str, out: str | Path | None = None, 
         print(f"cnnstudio: note: {trained.note}", file=sys.stderr)
     _, imageset, _ = prepare(trained.config, manager)
     images, description = parity_images(trained.config, imageset)
-    return export_model(trained, format, path, images, description)
+    try:
+        return export_model(trained, format, path, images, description)
+    except OSError as error:  # disk full, file size limit, read-only folder: the person's to fix
+        raise ExportError(describe_write_error(error, path)) from None
+
+
+def describe_write_error(error: OSError, path: Path) -> str:
+    """One line naming the file and the cause: ``cannot write /x/model.onnx: No space left on device``."""
+    return f"cannot write {error.filename or path}: {error.strerror or error}"
 
 
 def cmd_export(args: argparse.Namespace) -> int:

@@ -24,3 +24,8 @@ class RunError(CNNStudioError):
 
 class TrainingError(CNNStudioError):
     """Training cannot go on (for example the loss became NaN)."""
+
+
+class ExportError(CNNStudioError):
+    """An exported model cannot be written (names the file and the cause, e.g.
+    ``cannot write /x/model.onnx: No space left on device``)."""

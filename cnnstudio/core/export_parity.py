@@ -6,10 +6,19 @@ for TorchScript). It passes when the largest absolute logit difference is at
 most ``LOGIT_TOLERANCE`` and every decision agrees. Agreement with
 ``TrainedModel.predict_images`` (the path ``cnnstudio predict`` takes, whose
 resize rounds to whole grey levels) is recorded too, as information.
+
+The report written beside the file (``<file>.parity.json``) records the
+sha256 and size of the exact bytes that were checked. ``read_parity_report``
+is the one place that reads such a report back: it re-hashes the file and
+says "stale" when the file changed after its check, "missing" when it is
+gone, and "unverified" for an old report that recorded no hash. Everything
+that shows parity (the HTML report, the export dialog) goes through it.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import time
 import warnings
 from dataclasses import asdict, dataclass, field
@@ -52,6 +61,9 @@ class ParityReport:
     export_seconds: float | None = None
     tolerance: float = LOGIT_TOLERANCE
     max_abs_output_diffs: dict[str, float] = field(default_factory=dict)
+    # The exact file that was checked: its sha256 (hex) and size in bytes.
+    sha256: str | None = None
+    size: int | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -143,3 +155,77 @@ def parity_check(
         predict_agreeing=predict_agreeing, predict_agree_fraction=predict_agreeing / count if count else 0.0,
         max_abs_output_diffs=diffs,
     )
+
+
+# ---- reading a report back ---------------------------------------------------------
+
+PARITY_SUFFIX = ".parity.json"
+STALE = "stale: the model file changed after its parity check"
+MISSING = "missing: the model file is not there any more"
+UNVERIFIED = "unverified (no hash recorded)"
+
+
+def file_digest(path: Path) -> tuple[str, int]:
+    """(sha256 hex, size in bytes) of a file, read in chunks."""
+    digest, size = hashlib.sha256(), 0
+    with open(path, "rb") as handle:
+        while chunk := handle.read(1 << 20):
+            digest.update(chunk)
+            size += len(chunk)
+    return digest.hexdigest(), size
+
+
+@dataclass
+class ParityStatus:
+    """A ``<file>.parity.json`` read back and checked against the file beside it.
+
+    ``status``: "passed", "FAILED", "stale" (the file's hash differs from the
+    one checked), "missing" (no file beside the report), "unverified" (an old
+    report without a hash) or "unreadable" (the report itself). Only "passed"
+    means the file as it is now was checked and passed.
+    """
+
+    parity_file: Path
+    model_file: Path
+    status: str
+    message: str
+    data: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def passed(self) -> bool:
+        return self.status == "passed"
+
+
+def model_file_of(parity_file: Path) -> Path:
+    """The model file a ``<file>.parity.json`` belongs to: the one beside it (the folder may have moved)."""
+    parity_file = Path(parity_file)
+    return parity_file.with_name(parity_file.name.removesuffix(PARITY_SUFFIX))
+
+
+def read_parity_report(parity_file: Path) -> ParityStatus:
+    """Read ``<file>.parity.json`` and check that ``<file>`` is still the file it checked (sha256)."""
+    parity_file = Path(parity_file)
+    model = model_file_of(parity_file)
+    try:
+        data = json.loads(parity_file.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError, RecursionError) as error:
+        return ParityStatus(parity_file, model, "unreadable", f"unreadable ({error})")
+    if not isinstance(data, dict):
+        return ParityStatus(parity_file, model, "unreadable", "unreadable (expected a JSON object)")
+    if not model.is_file():
+        return ParityStatus(parity_file, model, "missing", MISSING, data)
+    recorded, size = data.get("sha256"), data.get("size")
+    if isinstance(recorded, str) and recorded:
+        try:
+            stat_size = model.stat().st_size
+            same = (not isinstance(size, int) or size == stat_size) and file_digest(model)[0] == recorded.lower()
+        except OSError as error:
+            return ParityStatus(parity_file, model, "unreadable", f"unreadable ({model.name}: {error.strerror or error})", data)
+        if not same:
+            return ParityStatus(parity_file, model, "stale", STALE, data)
+        if data.get("passed") is True:
+            return ParityStatus(parity_file, model, "passed", "passed", data)
+        return ParityStatus(parity_file, model, "FAILED", "FAILED", data)
+    if data.get("passed") is not True:
+        return ParityStatus(parity_file, model, "FAILED", "FAILED", data)
+    return ParityStatus(parity_file, model, "unverified", UNVERIFIED, data)

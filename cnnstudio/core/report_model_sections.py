@@ -6,7 +6,6 @@ parsed JSON); computing it is ``report.py``'s job.
 
 from __future__ import annotations
 
-import json
 import math
 from pathlib import Path
 from typing import Any, Callable, Sequence
@@ -14,6 +13,7 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 from cnnstudio.core.colour_maps import overlay_heatmap
+from cnnstudio.core.export_parity import PARITY_SUFFIX, ParityStatus, read_parity_report
 from cnnstudio.core.report_html import e, fmt, note, section, table
 from cnnstudio.core.report_images import filter_mosaic, png_data_uri
 from cnnstudio.core.report_svg import Series, line_chart
@@ -151,39 +151,29 @@ PARITY_COLUMNS: tuple[tuple[str, str, Callable[[dict[str, Any]], str]], ...] = (
 )
 
 
-def read_parity_files(run_dir: Path) -> list[dict[str, Any]]:
-    """Every ``export/*.parity.json`` of a run as a dict (an unreadable one as ``{"file": ..., "error": ...}``)."""
-    found = []
-    for path in sorted((Path(run_dir) / "export").glob("*.parity.json")):
-        try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
-            data = {"error": f"unreadable ({error})"}
-        if not isinstance(data, dict):
-            data = {"error": "unreadable (expected a JSON object)"}
-        data.setdefault("file", path.name.removesuffix(".parity.json"))
-        data["_parity_file"] = path.name
-        found.append(data)
-    return found
+def read_parity_files(run_dir: Path) -> list[ParityStatus]:
+    """Every ``export/*.parity.json`` of a run, read and checked against its model file (``read_parity_report``)."""
+    return [read_parity_report(path) for path in sorted((Path(run_dir) / "export").glob("*" + PARITY_SUFFIX))]
 
 
-def parity_section(records: Sequence[dict[str, Any]]) -> str:
-    """A table with one row per export (as written by ``cnnstudio export``), passed or FAILED first."""
+def parity_section(records: Sequence[ParityStatus]) -> str:
+    """A table with one row per export (as written by ``cnnstudio export``): passed, FAILED, stale, missing or unverified first."""
     lead = ("Each export is checked against the PyTorch model on validation images: the largest logit difference "
-            "and whether every decision agrees.")
+            "and whether every decision agrees. The report records the file's sha256: a file changed after its "
+            "check shows as stale.")
     if not records:
         return section("export", "Export parity", note(NOT_EXPORTED), lead)
     head = "<th>Result</th>" + "".join(f'<th title="{e(tip)}">{e(title)}</th>' for title, tip, _ in PARITY_COLUMNS)
     rows = []
     for record in records:
-        if "error" in record:
-            problem = f"{record['_parity_file']}: {record['error']}"
+        if record.status == "unreadable":
+            problem = f"{record.parity_file.name}: {record.message}"
             rows.append(f'<tr><td class="fail">unreadable</td><td colspan="{len(PARITY_COLUMNS)}">{e(problem)}</td></tr>')
             continue
-        passed = record.get("passed")
-        verdict = f'<td class="{"pass" if passed else "fail"}">{"passed" if passed else "FAILED"}</td>'
-        cells = "".join(f"<td>{e(show(record))}</td>" for _, _, show in PARITY_COLUMNS)
-        rows.append(f'<tr title="{e(str(record.get("file", "")))}">{verdict}{cells}</tr>')
+        data = {**record.data, "file": str(record.model_file)}
+        verdict = f'<td class="{"pass" if record.passed else "fail"}" title="{e(record.message)}">{e(record.message)}</td>'
+        cells = "".join(f"<td>{e(show(data))}</td>" for _, _, show in PARITY_COLUMNS)
+        rows.append(f'<tr title="{e(str(record.model_file))}">{verdict}{cells}</tr>')
     body = f'<table class="parity"><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table>'
     return section("export", "Export parity", body, lead)
 

@@ -205,10 +205,18 @@ class ExportDialog(QDialog):
     def _show_result(self, data: dict[str, Any]) -> None:
         self.result = data
         passed = bool(data.get("passed"))
+        verdict = "passed" if passed else "FAILED"
+        if data.get("parity_file"):
+            from cnnstudio.core.export_parity import read_parity_report  # imports torch: only once needed
+
+            # The report as written, checked against the file's current hash (stale, missing...).
+            checked = read_parity_report(Path(data["parity_file"]))
+            if checked.status not in ("passed", "FAILED"):
+                passed, verdict = False, checked.message
         report = data.get("report", {})
         self.status.setStyleSheet(PASS_STYLE if passed else FAIL_STYLE)
         self.status.setText(
-            f"{'Parity passed' if passed else 'Parity FAILED'}: max logit difference "
+            f"{'Parity passed' if passed else 'Parity ' + verdict}: max logit difference "
             f"{report.get('max_abs_logit_diff', float('nan')):.1e}, decisions agreeing "
             f"{report.get('decisions_agreeing')}/{report.get('num_images')}. "
             + ("The file is ready to ship." if passed else "The file was written, but do not ship it as is.")
@@ -216,7 +224,7 @@ class ExportDialog(QDialog):
         self.report.setPlainText(f"{data.get('text', '')}\n\nModel:  {data.get('file')}\nReport: {data.get('parity_file')}")
         self.open_folder.setEnabled(True)
         severity = "info" if passed else "warning"
-        self.controller.message.emit(severity, f"Exported {data.get('file')}: parity {'passed' if passed else 'FAILED'}")
+        self.controller.message.emit(severity, f"Exported {data.get('file')}: parity {verdict}")
         self.finished_export.emit(passed, data)
 
     def _show_error(self, text: str) -> None:

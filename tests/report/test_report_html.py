@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import shutil
 from pathlib import Path
 
@@ -140,11 +141,13 @@ def test_parity_json_values_appear_and_missing_export_is_explained(classificatio
     assert "cnnstudio export RUN_DIR --format onnx" in section(parse_page(path), "export").all_text()
     copy = Path(shutil.copytree(run, tmp_path / "run"))
     (copy / "export").mkdir()
+    (copy / "export" / "model.onnx").write_bytes(b"an exported model")  # the report checks its hash
     parity = ParityReport(
         format="onnx", file=str(copy / "export" / "model.onnx"), num_images=200, max_abs_logit_diff=3.5e-06,
         max_abs_probability_diff=1e-7, decisions_agreeing=200, decisions_agree_fraction=1.0, passed=True,
         threshold=None, input_description="all 200 validation images, 32x32", torch_version="2.14.1",
         onnxruntime_version="1.32.0", opset=20, seconds=1.0, predict_agreeing=199, predict_agree_fraction=0.995,
+        sha256=hashlib.sha256(b"an exported model").hexdigest(), size=17,
     )
     write_parity(copy / "export" / "model.onnx", parity, {"class_names": ["a", "b"]})
     (copy / "export" / "broken.parity.json").write_text("{not json", encoding="utf-8")
