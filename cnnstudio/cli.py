@@ -37,13 +37,20 @@ EXIT_OK, EXIT_FAILED, EXIT_ERROR, EXIT_INTERNAL, EXIT_ABORTED = 0, 1, 2, 3, 130
 
 def parse_option(text: str) -> tuple[str, Any]:
     """``key=value`` -> (key, value), the value read as a TOML literal when it is one."""
+    from cnnstudio.core.shorten import shorten, shown
+
     key, sep, raw = text.partition("=")
     if not sep or not key.strip():
-        raise ConfigError(f"--option {text!r} must look like key=value (for example count=200)")
+        raise ConfigError(f"--option {shown(text)} must look like key=value (for example count=200)")
     try:
         value = tomllib.loads(f"v = {raw.strip()}")["v"]
     except tomllib.TOMLDecodeError:
         value = raw.strip()  # a bare word such as difficulty=hard
+    except RecursionError:
+        raise ConfigError(f"--option {shorten(key.strip())}: the value is nested too deeply to read") from None
+    except ValueError:  # an integer of more than 4300 digits
+        raise ConfigError(f"--option {shorten(key.strip())}: the value is not a number CNN Studio can read, "
+                          f"got {shown(raw.strip())}") from None
     return key.strip(), value
 
 
@@ -70,9 +77,12 @@ def build_train_config(args: argparse.Namespace) -> Any:
     changes: dict[str, Any] = {}
     if args.dataset:
         dataset = args.dataset
-        folder = dataset_folder(dataset)
-        if folder is not None:
-            dataset = folder_dataset_id(folder.resolve())  # runs must find it again from anywhere
+        try:
+            folder = dataset_folder(dataset)
+            if folder is not None:
+                dataset = folder_dataset_id(folder.resolve())  # runs must find it again from anywhere
+        except (OSError, ValueError):  # a name too long for the file system: the checks below name it
+            pass
         if dataset != config.dataset.id:
             changes["dataset.options"] = options_for(dataset, config.dataset.options)
         changes["dataset.id"] = dataset
@@ -88,7 +98,17 @@ def build_train_config(args: argparse.Namespace) -> Any:
             changes[field] = getattr(args, flag)
     if getattr(args, "tensorboard", False):
         changes["training.tensorboard"] = True
-    return replace_nested(config, **changes) if changes else config.validate()
+    config = replace_nested(config, **changes) if changes else config.validate()
+    if config.head.id or config.head.options:  # a wrong head id or option fails here, before the dataset loads
+        from cnnstudio.plugins import get_plugin_manager
+
+        manager = get_plugin_manager()
+        try:
+            default_head = manager.dataset(config.dataset.id).default_head
+        except CNNStudioError:
+            return config  # an unknown dataset: training reports it with the list of ids
+        manager.head(config.head.id or default_head, config.head.options)
+    return config
 
 
 class StopOnInterrupt:
@@ -174,6 +194,10 @@ def cmd_summary(args: argparse.Namespace) -> int:
     print(f"Model {config.model.preset!r} with the {head_id} head for {num_classes} classes, "
           f"{config.model.input_size}x{config.model.input_size} input")
     print(summary.format_table())
+    from cnnstudio.core.memory_budget import memory_report
+
+    for line in memory_report(config, get_plugin_manager(), summary, num_classes):
+        print(line)
     from cnnstudio.core.advice import advise
 
     shown = {problem.message for problem in summary.problems}  # format_table lists them already

@@ -51,6 +51,8 @@ def layer_shapes(config: ModelConfig) -> list[tuple[str, nn.Module, tuple[int, i
     Shapes are computed arithmetically, so a layer that would shrink the map
     to nothing is reported with a zero or negative size instead of crashing.
     """
+    # A real (throwaway) backbone, not a meta one: its initialisation draws from the seeded RNG, and
+    # building it on meta would change every run's initial weights for the same seed.
     backbone = build_backbone(config)
     channels, height, width = 3, config.input_size, config.input_size
     shapes = []

@@ -5,6 +5,10 @@ nothing is reported in words instead of crashing). FLOPs count conv and
 linear layers only, as 2 x multiply-adds (one multiply and one add each);
 batch-norm, activations and pooling are cheap by comparison and counted as 0.
 Activation memory is each layer's output for one image at float32 (4 bytes).
+
+Nothing is allocated: the layers are built on torch's ``meta`` device, which
+keeps shapes and parameter counts but no weights, so describing a model of
+two 4096-filter layers at 1024 px costs the same as describing the seed model.
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+import torch
 from torch import nn
 
 from cnnstudio.core.config import ModelConfig
@@ -122,8 +127,16 @@ def summarize(
     ``head_build`` is a ``HeadSpec.build``; without one (or with the built-in
     classifier's) the head is the classification head's pooling/flatten and
     ``fc`` rows. Another head is built and run once on the feature map, and
-    each of its layers becomes a ``head.<name>`` row.
+    each of its layers becomes a ``head.<name>`` row. Everything is built on
+    the ``meta`` device (thread-local): shapes and counts, no memory.
     """
+    with torch.device("meta"):
+        return _summarize(config, num_classes, head_options, head_build)
+
+
+def _summarize(
+    config: ModelConfig, num_classes: int, head_options: dict[str, Any] | None, head_build: Any
+) -> ModelSummary:
     options = {"global_pool": config.global_pool, **(head_options or {})}
     global_pool = options["global_pool"]
     rows: list[LayerRow] = []
@@ -147,7 +160,7 @@ def summarize(
     flatten_size = channels * height * width if global_pool == "none" else channels
     head = None
     if head_build is not None and not problems:
-        head = head_build(feature, num_classes, {**options, "input_size": config.input_size})
+        head = _build_head(head_build, feature, num_classes, {**options, "input_size": config.input_size})
     if head is not None and not isinstance(head, ClassificationHead):
         # A plugin head takes the feature map itself and shows its own layers.
         if config.dropout > 0:
@@ -170,10 +183,28 @@ def summarize(
     return ModelSummary(config.input_size, num_classes, rows, feature, flatten_size, problems)
 
 
-def head_rows(head: nn.Module, feature: tuple[int, int, int]) -> list[LayerRow]:
-    """One ``head.<name>`` row per layer of a (plugin) head, with the shapes of one forward pass."""
-    import torch
+# A head whose constructor cannot run on the meta device is built for real when it is this small.
+REAL_HEAD_FALLBACK_VALUES = 2**22
 
+
+def _build_head(head_build: Any, feature: tuple[int, int, int], num_classes: int, options: dict[str, Any]) -> Any:
+    """``head_build``'s head on the current (meta) device; a head that needs real tensors to be built
+    (a plugin's ``.tolist()``, say) is built on the CPU instead, when its feature map is small."""
+    try:
+        return head_build(feature, num_classes, options)
+    except Exception:  # noqa: BLE001 - any failure on meta: retry for real, or report the original error
+        if _values(feature) * max(num_classes, 1) > REAL_HEAD_FALLBACK_VALUES:
+            raise
+    with torch.device("cpu"):
+        return head_build(feature, num_classes, options)
+
+
+def head_rows(head: nn.Module, feature: tuple[int, int, int]) -> list[LayerRow]:
+    """One ``head.<name>`` row per layer of a (plugin) head, with the shapes of one forward pass.
+
+    The pass runs on the head's own device (``meta`` inside ``summarize``: nothing is computed); a head
+    whose forward pass cannot run there still gets its rows, with the shapes left empty.
+    """
     shapes: dict[str, tuple[int, ...]] = {}
 
     def keep_shape(name: str) -> Any:
@@ -185,9 +216,15 @@ def head_rows(head: nn.Module, feature: tuple[int, int, int]) -> list[LayerRow]:
     leaves = [(name, module) for name, module in head.named_modules() if name and not list(module.children())]
     hooks = [module.register_forward_hook(keep_shape(name)) for name, module in leaves]
     was_training = head.training
+    device = next((p.device for p in head.parameters()), None)
+    sample = torch.zeros(1, *feature, device=device)  # on meta inside summarize: no memory
     try:
         with torch.no_grad():
-            head.eval()(torch.zeros(1, *feature))
+            head.eval()(sample)
+    except (NotImplementedError, RuntimeError, TypeError, ValueError):
+        if not sample.is_meta:
+            raise
+        # An operation without a meta kernel: the rows keep their parameters, without shapes.
     finally:
         head.train(was_training)
         for hook in hooks:
@@ -277,7 +314,7 @@ def _si(value: int) -> str:
 
 
 def _bytes(value: int) -> str:
-    for unit, scale in (("MiB", 2**20), ("KiB", 2**10)):
+    for unit, scale in (("TiB", 2**40), ("GiB", 2**30), ("MiB", 2**20), ("KiB", 2**10)):
         if value >= scale:
             return f"{value / scale:.1f} {unit}"
     return f"{value} B"

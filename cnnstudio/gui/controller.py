@@ -105,6 +105,9 @@ class StudioController(QObject):
                 prepare_torch()  # datasets are torch tensors; see background.py for why this comes first
                 spec = self.manager.dataset(id_or_folder)
                 resolved = spec.resolve_options(options if options is not None else {})
+                from cnnstudio.core.memory_budget import check_dataset_fits
+
+                check_dataset_fits(spec, resolved)  # refuse in words before a MemoryError minutes later
                 imageset = spec.load(resolved)
                 self._loaded.emit(token, (spec, resolved), imageset, "")
             except CNNStudioError as error:

@@ -92,6 +92,12 @@ SUMMARY = (
     "output takes at float32. 'fc' is the classifier's linear layer; other heads (heat map, box) list their "
     "own layers as 'head.<name>'."
 )
+MEMORY = (
+    "An estimate of the memory training takes at its peak, made from the settings before anything is loaded: "
+    "the dataset as loaded (count x size x size x 3 bytes) and its copies at the model's input size, the "
+    "parameters with their gradients and the optimizer's state, and the layer outputs of one batch kept for the "
+    "backward pass. Training refuses to start when it would not fit in the memory available, and warns above 60%."
+)
 
 _CONTROL_FIELDS = {
     "model.conv_layers": "conv_layers",

@@ -26,7 +26,7 @@ from cnnstudio.gui import model_hints
 from cnnstudio.gui.field_note import FieldNote
 from cnnstudio.gui.model_form import ModelForm
 from cnnstudio.gui.summary_table import SummaryTable, format_count, format_shape
-from cnnstudio.gui.summary_worker import SummaryResult, SummaryWorker
+from cnnstudio.gui.summary_worker import DatasetFigures, SummaryResult, SummaryWorker
 
 @dataclass(frozen=True)
 class Problem:
@@ -65,6 +65,9 @@ class ModelView(QWidget):
         self.blocking_note = FieldNote(self)
         self.summary_caption = QLabel("Computing the model summary...", self)
         self.summary_caption.setWordWrap(True)
+        self.memory_label = QLabel("", self)  # the training memory estimate, one line
+        self.memory_label.setWordWrap(True)
+        self.memory_label.setToolTip(model_hints.MEMORY)
         self.summary_table = SummaryTable(self)
         self.advice_box = QWidget(self)
         self.advice_layout = QVBoxLayout(self.advice_box)
@@ -99,6 +102,7 @@ class ModelView(QWidget):
         summary_layout.addWidget(title)
         summary_layout.addWidget(self.summary_table, 1)
         summary_layout.addWidget(self.summary_caption)
+        summary_layout.addWidget(self.memory_label)
 
         top = QSplitter(Qt.Orientation.Horizontal, self)
         top.addWidget(scroll)
@@ -201,7 +205,39 @@ class ModelView(QWidget):
             self._config_problems.append(Problem("head_task", "error", "head.id", head))
         self._show_problems()
         if self._summaries_started:
-            self.worker.request(config, self.num_classes(), self._num_train_images(config), self.head_build(config))
+            self._request_summary(config)
+
+    def _request_summary(self, config: RunConfig) -> None:
+        self.worker.request(config, self.num_classes(), self._num_train_images(config), self.head_build(config),
+                            self.dataset_figures(config))
+
+    def dataset_figures(self, config: RunConfig) -> DatasetFigures:
+        """The images a training run of ``config`` will load and their size, without loading anything.
+
+        A generated dataset makes ``count`` images of ``size`` (the options as they will be trained, which
+        may differ from the ones loaded here); a folder gives the images loaded from it.
+        """
+        spec, imageset = self.controller.spec, self.controller.imageset
+        if getattr(spec, "id", None) != config.dataset.id:  # not loaded yet: a registered id's spec, if any
+            registered = getattr(self.controller.manager, "datasets", None)
+            spec, imageset = (registered().get(config.dataset.id) if callable(registered) else None), None
+        options = dict(config.dataset.options)
+        if spec is not None:
+            try:
+                options = spec.resolve_options(config.dataset.options)
+            except ConfigError:
+                pass  # the config's own options as they are; the dataset panel names the bad one
+        masks = getattr(spec, "task", "") == "defect"
+        images = getattr(imageset, "images", None)
+        loaded = images is not None and getattr(images, "ndim", 0) == 4
+        count, size = options.get("count"), options.get("size")
+        if not (isinstance(size, int) and size > 0):
+            size = int(images.shape[-1]) if loaded else None
+        if isinstance(count, int) and count > 0:
+            return DatasetFigures(count, size, masks, "dataset.options.count or size")
+        if loaded:
+            return DatasetFigures(int(images.shape[0]), size, masks, "the images in the folder or dataset.options.size")
+        return DatasetFigures(None, size, masks, "dataset.options.size")
 
     def head_build(self, config: RunConfig) -> Any:
         """The build function of the head this config trains with (its own, else the dataset's default), or None."""
@@ -214,8 +250,7 @@ class ModelView(QWidget):
     def _start_summaries(self) -> None:
         if not self._summaries_started:
             self._summaries_started = True
-            config = self.controller.config
-            self.worker.request(config, self.num_classes(), self._num_train_images(config), self.head_build(config))
+            self._request_summary(self.controller.config)
 
     def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 (Qt override)
         super().showEvent(event)
@@ -229,6 +264,7 @@ class ModelView(QWidget):
         else:
             self.summary_table.clear_summary()
             self.summary_caption.setText(result.error)
+        self._show_memory(result)
         self._show_problems()
         self.summary_shown.emit()
 
@@ -242,6 +278,19 @@ class ModelView(QWidget):
             how = "flattened" if pool == "none" else f"one per filter, global {pool} pooling"
             reads = f"the head reads {format_count(summary.flatten_size)} values ({how})"
         return f"{start}{reads}. FLOPs = 2 x multiply-adds of conv and linear layers."
+
+    def _show_memory(self, result: SummaryResult) -> None:
+        """One line: the training memory, its biggest parts and the memory available; every part in the tooltip."""
+        estimate = result.memory
+        if estimate is None:
+            self.memory_label.setText("")
+            self.memory_label.setToolTip(model_hints.MEMORY)
+            return
+        from cnnstudio.core.memory_budget import format_bytes  # plain Python: no torch
+
+        room = f" of {format_bytes(result.available)} available" if result.available else ""
+        self.memory_label.setText(f"Training memory: {estimate.describe()}{room}.")
+        self.memory_label.setToolTip(f"{estimate.line()}.\n\n{model_hints.MEMORY}")
 
     def _show_problems(self) -> None:
         result = self._summary_result

@@ -1,10 +1,11 @@
 """SummaryWorker: computes a config's layer summary and advice off the GUI thread.
 
-``core.summary`` builds the layers with torch to count their parameters; the
-first call imports torch (seconds), and a layer of 1024 filters allocates
-megabytes of weights. So the work runs on a worker thread, on torch's ``meta``
-device (shapes and counts without memory), and only the answer to the
-newest request comes back to the GUI thread.
+``core.summary`` builds the layers with torch, on its ``meta`` device (shapes
+and counts without memory), to count their parameters; the first call imports
+torch (seconds). So the work runs on a worker thread (advice included, also on
+``meta``), and only the answer to the newest request comes back to the GUI thread. The same pass estimates the
+training memory (``core.memory_budget``) from the config and the dataset's
+figures, and turns a run that would not fit into an error in the advice.
 """
 
 from __future__ import annotations
@@ -29,10 +30,26 @@ class SummaryResult:
     summary: Any = None
     advice: list[Any] = field(default_factory=list)
     error: str = ""
+    memory: Any = None  # the MemoryEstimate of training, or None
+    available: int | None = None  # bytes of memory available when it was estimated
 
 
-def compute_summary(config: Any, num_classes: int, num_train_images: int | None, head_build: Any = None) -> SummaryResult:
-    """The summary and advice of a RunConfig (torch is imported here, on the calling thread).
+@dataclass(frozen=True)
+class DatasetFigures:
+    """What the training memory depends on in the dataset: images (None: unknown), their loaded size,
+    whether they carry masks, and what lowers them (for the message)."""
+
+    images: int | None
+    size: int | None
+    masks: bool = False
+    hint: str = "dataset.options.count or size"
+
+
+def compute_summary(
+    config: Any, num_classes: int, num_train_images: int | None, head_build: Any = None,
+    dataset: DatasetFigures | None = None,
+) -> SummaryResult:
+    """The summary, advice and training memory of a RunConfig (torch is imported here, on the calling thread).
 
     ``head_build`` (a HeadSpec's) makes the table end with that head's own layers.
     """
@@ -44,7 +61,31 @@ def compute_summary(config: Any, num_classes: int, num_train_images: int | None,
     with torch.device("meta"):  # thread-local: other threads keep making real tensors
         summary = summarize(config.model, num_classes, config.head.options, head_build=head_build)
         advice = advise(config, num_train_images=num_train_images, num_classes=num_classes, head_build=head_build)
-    return SummaryResult(summary, advice)
+    memory, available = None, None
+    try:
+        memory, available, problem = training_memory(config, summary, dataset or DatasetFigures(None, None))
+    except Exception:  # noqa: BLE001 - a figure that cannot be read: no memory line, the summary stays
+        log.warning("training memory estimate failed:\n%s", traceback.format_exc())
+    else:
+        if problem is not None:
+            advice = [problem, *advice] if problem.severity == "error" else [*advice, problem]
+    return SummaryResult(summary, advice, memory=memory, available=available)
+
+
+def training_memory(config: Any, summary: Any, dataset: DatasetFigures) -> tuple[Any, int | None, Any]:
+    """(MemoryEstimate, bytes available, a Problem when the run would not fit or nearly fill the memory)."""
+    from cnnstudio.core.memory_budget import available_memory, check_memory, estimate_training_memory
+    from cnnstudio.core.summary import Problem
+
+    estimate = estimate_training_memory(
+        config, dataset.images, dataset.size, summary=summary, masks=dataset.masks, dataset_hint=dataset.hint,
+    )
+    available = available_memory()
+    verdict = check_memory(estimate, available)
+    problem = None
+    if verdict is not None:
+        problem = Problem("memory", verdict.severity, verdict.field, f"Training memory: {verdict.message}.")
+    return estimate, available, problem
 
 
 class SummaryWorker(QObject):
@@ -66,12 +107,15 @@ class SummaryWorker(QObject):
         self.busy = False
         self._done.connect(self._on_done)
 
-    def request(self, config: Any, num_classes: int, num_train_images: int | None = None, head_build: Any = None) -> None:
+    def request(
+        self, config: Any, num_classes: int, num_train_images: int | None = None, head_build: Any = None,
+        dataset: DatasetFigures | None = None,
+    ) -> None:
         """Ask for a summary; requests made while one is computing replace each other."""
         self._latest += 1
         self.busy = True
         with self._lock:
-            self._pending = (self._latest, config, num_classes, num_train_images, head_build)
+            self._pending = (self._latest, config, num_classes, num_train_images, head_build, dataset)
             if self._running:
                 return
             self._running = True
@@ -84,9 +128,9 @@ class SummaryWorker(QObject):
                 if job is None:
                     self._running = False
                     return
-            number, config, num_classes, num_train_images, head_build = job
+            number, config, num_classes, num_train_images, head_build, dataset = job
             try:
-                result = compute_summary(config, num_classes, num_train_images, head_build)
+                result = compute_summary(config, num_classes, num_train_images, head_build, dataset)
             except Exception as error:  # a bug in the core: say so in the window, keep it usable
                 log.error("model summary failed:\n%s", traceback.format_exc())
                 result = SummaryResult(error=f"The model summary could not be computed ({type(error).__name__}: {error}).")

@@ -45,12 +45,12 @@ def _one_error_line(capsys: pytest.CaptureFixture[str]) -> str:
 
 
 def test_weights_linked_to_dev_zero_are_refused_before_reading(run_copy, capsys):
-    best = run_copy / "weights" / "best.safetensors"
-    best.unlink()
-    best.symlink_to("/dev/zero")
+    best, last = run_copy / "weights" / "best.safetensors", run_copy / "weights" / "last.safetensors"
+    last.unlink()
+    last.symlink_to("/dev/zero")
     # With its checkpoint state, the run rebuilds the file; weights copied on their own are refused.
-    RunFolder(run_copy).load_weights("best")
-    assert best.is_file() and not best.is_symlink()
+    RunFolder(run_copy).load_weights("last")
+    assert last.is_file() and not last.is_symlink()
     (run_copy / "state" / "last.pt").unlink()
     best.unlink()
     best.symlink_to("/dev/zero")

@@ -22,17 +22,18 @@ def tiny_retail_config(epochs: int = 2, dataset_id: str = "retail.products") -> 
 
 
 def huge_retail_config() -> RunConfig:
-    """A deliberately huge model: 1,000 filters in conv2 on 128x128 images (about 2.4 GFLOPs per image).
+    """A deliberately huge model: 1,000 filters in conv2 on 80x80 images (about 0.9 GFLOPs per image).
 
-    One batch of 16 takes about 9 s on this project's 2-core CPU and an epoch minutes, so Stop lands
-    inside a batch, and the trainer warns about the epoch's length at the start. Threads are left
+    One batch of 16 takes seconds on this project's 2-core CPU and an epoch minutes, so Stop lands
+    inside a batch, and the trainer warns about the epoch's length at the start. At 128 px its
+    validation batches would not fit in memory, and the memory budget refuses it. Threads are left
     to the default.
     """
     model = ModelConfig(
-        preset="huge", input_size=128, conv_layers=[ConvLayer(8), ConvLayer(1000, pool=True)], global_pool="max",
+        preset="huge", input_size=80, conv_layers=[ConvLayer(8), ConvLayer(1000, pool=True)], global_pool="max",
     )
     training = TrainingConfig(epochs=2, batch_size=16, lr=0.001, val_fraction=0.2, test_fraction=0.1)
-    dataset = DatasetConfig("retail.products", {"count": 400, "size": 32})
+    dataset = DatasetConfig("retail.products", {"count": 1000, "size": 32})
     return RunConfig(dataset=dataset, model=model, training=training, seed=1, device="cpu")
 
 
