@@ -25,7 +25,7 @@ import logging
 import os
 import threading
 import traceback
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Any, Sequence
 
@@ -49,6 +49,7 @@ from cnnstudio.plugin_discovery import (
     internal_candidates,
     user_plugin_folder,
 )
+from cnnstudio.plugin_records import PluginFailure, PluginRecord, one_line as _one_line
 from cnnstudio.specs import DatasetSpec, HeadSpec
 
 __all__ = ["PluginRecord", "PluginFailure", "StudioPluginManager", "get_plugin_manager",
@@ -59,36 +60,6 @@ DISABLE_ENV = "CNNSTUDIO_DISABLE_PLUGINS"
 HOOKS = ("cnnstudio_datasets", "cnnstudio_heads", "cnnstudio_open_folder", "cnnstudio_on_event")
 
 
-@dataclass(frozen=True)
-class PluginRecord:
-    """A plugin that loaded, and what it contributes."""
-
-    name: str
-    origin: str  # "internal" | "builtin" | "entry point" | "folder"
-    location: str
-    version: str
-    datasets: tuple[str, ...]
-    heads: tuple[str, ...]
-    layouts: bool  # implements cnnstudio_open_folder
-    observer: bool  # implements cnnstudio_on_event
-
-
-@dataclass(frozen=True)
-class PluginFailure:
-    """Something a plugin did wrong; ``hook`` is "import" when it did not load."""
-
-    plugin: str
-    origin: str
-    location: str
-    hook: str
-    message: str  # one readable line
-    traceback: str = ""
-
-
-def _one_line(exc: BaseException) -> str:
-    text = str(exc).strip()
-    first = text.splitlines()[0] if text else ""
-    return f"{type(exc).__name__}: {first}" if first else type(exc).__name__
 
 
 class StudioPluginManager:
