@@ -7,6 +7,7 @@ from typing import Any, Sequence
 from PySide6.QtWidgets import QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from cnnstudio.core.imbalance import IMBALANCE_RATIO, imbalance_advice
+from cnnstudio.gui import palette
 
 BAR_BRUSH = (70, 130, 200)
 CHART_TOOLTIP = (
@@ -45,7 +46,7 @@ class ClassChart(QWidget):
         self.bars: Any = None
         self.warning = QLabel("")
         self.warning.setWordWrap(True)
-        self.warning.setStyleSheet("color: #9a5b00; background: #fff4dc; padding: 4px; border-radius: 3px;")
+        self.warning.setStyleSheet(f"color: {palette.CAUTION_TEXT}; background: {palette.CAUTION_BACKGROUND}; padding: 4px; border-radius: 3px;")
         self.warning.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
         self.warning.hide()
         self.layout_ = QVBoxLayout(self)

@@ -23,10 +23,11 @@ from PySide6.QtWidgets import (
 )
 
 from cnnstudio.core.compare import best_index, headline, metric_rows, metric_text, value_text
+from cnnstudio.gui import palette
 from cnnstudio.gui.curves import epoch_plot, fit_legend
 
 # One colour per run (tab10 without the greys), cycled when more runs are compared.
-RUN_COLOURS = ("#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf", "#bcbd22")
+RUN_COLOURS = palette.SERIES
 LOSS_TIP = ("Loss per epoch of every compared run, one colour per run: dashed is the training split, solid the "
             "validation split. A run whose solid line ends lower generalises better; a dashed line far below its "
             "solid one is memorising its training images.")

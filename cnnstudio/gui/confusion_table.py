@@ -20,6 +20,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from cnnstudio.gui import palette
+
 COUNT_ROLE = Qt.ItemDataRole.UserRole  # the cell's count (int)
 RIGHT = QColor(46, 160, 67)  # diagonal: green
 WRONG = QColor(214, 58, 48)  # off the diagonal: red
@@ -117,7 +119,7 @@ class ConfusionTable(QTableWidget):
                 item.setTextAlignment(Qt.AlignmentFlag.AlignCenter)
                 item.setData(COUNT_ROLE, count)
                 item.setBackground(QBrush(cell_colour(share, row == column)))
-                item.setForeground(QBrush(QColor("black" if count else "#8a8a8a")))
+                item.setForeground(QBrush(QColor("black" if count else palette.EMPTY)))
                 item.setToolTip(cell_tooltip(count, total, self.class_names[row], self.class_names[column]))
                 self.setItem(row, column, item)
         # Cells stretch to share the space, up to a limit: two classes should not make wall-sized cells.

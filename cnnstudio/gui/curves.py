@@ -23,6 +23,7 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import QHBoxLayout, QWidget
 
+from cnnstudio.gui import palette
 from cnnstudio.gui.plot_fit import fit_plot_minimum
 
 SMOOTHING = 0.8  # weight of the running average in the batch curves' moving average
@@ -32,16 +33,16 @@ SECOND_PLOT_MS = 30  # the accuracy plot is redrawn this long after the loss plo
 
 # Epoch curves: metric name -> (legend label, colour, dashed); a head's extra scores share the accuracy plot.
 EPOCH_STYLE = {
-    "loss": ("train", "#1f77b4", False),
-    "val_loss": ("validation", "#d62728", False),
-    "accuracy": ("train", "#1f77b4", False),
-    "val_accuracy": ("validation", "#d62728", False),
-    "val_auc": ("validation AUC", "#2ca02c", True),
-    "val_f1": ("validation F1", "#9467bd", True),
-    "val_macro_f1": ("validation macro F1", "#9467bd", True),
-    "val_ap50": ("validation AP50", "#2ca02c", True),
-    "val_iou": ("validation IoU", "#8c564b", True),
-    "val_miou": ("validation mean IoU", "#8c564b", True),
+    "loss": ("train", palette.BLUE, False),
+    "val_loss": ("validation", palette.RED, False),
+    "accuracy": ("train", palette.BLUE, False),
+    "val_accuracy": ("validation", palette.RED, False),
+    "val_auc": ("validation AUC", palette.GREEN, True),
+    "val_f1": ("validation F1", palette.PURPLE, True),
+    "val_macro_f1": ("validation macro F1", palette.PURPLE, True),
+    "val_ap50": ("validation AP50", palette.GREEN, True),
+    "val_iou": ("validation IoU", palette.BROWN, True),
+    "val_miou": ("validation mean IoU", palette.BROWN, True),
 }
 CORE_CURVES = ("loss", "val_loss", "accuracy", "val_accuracy")
 PLOT_FLOOR = (190, 160)  # two side by side, beside the settings, fit a 1024 x 700 screen; a wide legend raises it
@@ -91,8 +92,8 @@ class CurvesPanel(QWidget):
             )
         # The loss legend sits top right, so that plot's "best" label goes halfway down.
         self.best_lines = [
-            pg.InfiniteLine(angle=90, movable=False, pen=pg.mkPen("#ff7f0e", width=1.5, style=Qt.PenStyle.DashLine),
-                            label="best", labelOpts={"position": position, "color": "#ff7f0e", "anchors": [(1, 0), (1, 0)]})
+            pg.InfiniteLine(angle=90, movable=False, pen=pg.mkPen(palette.HIGHLIGHT, width=1.5, style=Qt.PenStyle.DashLine),
+                            label="best", labelOpts={"position": position, "color": palette.HIGHLIGHT, "anchors": [(1, 0), (1, 0)]})
             for position in (0.5, 0.96)
         ]
         for name in CORE_CURVES:  # made up front: adding an item later re-lays out the legend mid-run
@@ -233,13 +234,13 @@ class CurvesPanel(QWidget):
 def epoch_plot(title: str, y_label: str, tip: str, legend_offset: tuple[int, int]) -> pg.PlotWidget:
     """A white per-epoch plot in the app's style (grid, legend, x-only zoom), used by the Train and Compare views."""
     plot = pg.PlotWidget(background="w")
-    plot.setTitle(title, color="#222", size="11pt")
-    plot.setLabel("bottom", "epoch", color="#333")
-    plot.setLabel("left", y_label, color="#333")
+    plot.setTitle(title, color=palette.TEXT, size="11pt")
+    plot.setLabel("bottom", "epoch", color=palette.AXIS_TEXT)
+    plot.setLabel("left", y_label, color=palette.AXIS_TEXT)
     plot.showGrid(x=True, y=True, alpha=0.25)
     for axis in ("bottom", "left"):
-        plot.getAxis(axis).setTextPen("#333")
-        plot.getAxis(axis).setPen("#888")
+        plot.getAxis(axis).setTextPen(palette.AXIS_TEXT)
+        plot.getAxis(axis).setPen(palette.AXIS_LINE)
         plot.getAxis(axis).enableAutoSIPrefix(False)  # "loss (x0.001)" reads worse than 0.65
         # Major and minor ticks and grid lines, not the finest level: that one doubles the cost of a redraw.
         plot.getAxis(axis).setStyle(maxTickLevel=1)
@@ -247,7 +248,7 @@ def epoch_plot(title: str, y_label: str, tip: str, legend_offset: tuple[int, int
     # Display only: long runs are drawn decimated to the pixels available; the data keeps every point.
     plot.setDownsampling(auto=True, mode="peak")
     plot.setClipToView(True)
-    legend = plot.addLegend(offset=legend_offset, labelTextColor="#222", brush=pg.mkBrush(255, 255, 255, 200))
+    legend = plot.addLegend(offset=legend_offset, labelTextColor=palette.TEXT, brush=pg.mkBrush(255, 255, 255, 200))
     legend.setParentItem(plot.getPlotItem().vb)
     plot.setMouseEnabled(x=True, y=False)
     plot.setMinimumSize(*PLOT_FLOOR)

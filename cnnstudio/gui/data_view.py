@@ -8,6 +8,7 @@ from PySide6.QtCore import QSize, Qt
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QHBoxLayout, QLabel, QListView, QSplitter, QVBoxLayout,
                                QWidget)
 
+from cnnstudio.gui import palette
 from cnnstudio.gui.class_chart import ClassChart
 from cnnstudio.gui.folder_drop import FolderDropMixin
 from cnnstudio.gui.skipped_files import SkippedFilesBox
@@ -170,7 +171,7 @@ class DataView(FolderDropMixin, QWidget):
     # ---- controller signals -----------------------------------------------------
     def _on_loading(self, what: str) -> None:
         self.summary.setText(f"Loading {what}...")
-        self.summary.setStyleSheet("color: #555;")
+        self.summary.setStyleSheet(palette.MUTED_STYLE)
 
     def _on_failed(self, what: str, message: str) -> None:
         if self.imageset is not None:

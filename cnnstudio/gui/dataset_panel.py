@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (QFileDialog, QGroupBox, QLabel, QProgressBar, QPu
                                QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget)
 
 from cnnstudio.core.dataset_ids import dataset_folder
+from cnnstudio.gui import palette
 from cnnstudio.gui.dataset_options import DatasetOptionsForm
 from cnnstudio.gui.folder_drop import FolderDropMixin
 from cnnstudio.gui.run_identity import NOTE_STYLE, same_dataset_id, training_dataset
@@ -235,7 +236,7 @@ class DatasetPanel(FolderDropMixin, QWidget):
     def _on_loading(self, what: str) -> None:
         self._requested = what
         self.busy.show()
-        self.status.setStyleSheet("color: #555;")
+        self.status.setStyleSheet(palette.MUTED_STYLE)
         self.status.setText(f"Loading {self._display_name(what)}...")
         self.status.show()
 
@@ -268,7 +269,7 @@ class DatasetPanel(FolderDropMixin, QWidget):
 
     def _on_failed(self, what: str, message: str) -> None:
         self.busy.hide()
-        self.status.setStyleSheet("color: #b00020;")
+        self.status.setStyleSheet(palette.ERROR_STYLE)
         self.status.setText(message)
         self.status.setToolTip(message)
         self.status.show()

@@ -19,6 +19,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSplitter, QVBoxLayout, QWidget
 
+from cnnstudio.gui import palette
 from cnnstudio.gui.class_metrics_table import ACCURACY_TIP, ClassMetricsTable
 from cnnstudio.gui.confusion_table import ConfusionTable
 from cnnstudio.gui.gradcam_loader import GradCamLoader
@@ -185,7 +186,7 @@ class EvaluationView(QWidget):
         self.report, self.error = report, error
         if report is None:
             self._show_placeholder("")
-            self._set_status(f"<span style='color:#b00020'>Could not evaluate: {error}</span>")
+            self._set_status(palette.error_html(f"Could not evaluate: {error}"))
             return
         self._set_status("")
         self.summary.setText(summary_line(report))

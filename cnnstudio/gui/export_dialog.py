@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QPushButton, QSizePolicy, QVBoxLayout, QWidget,
 )
 
+from cnnstudio.gui import palette
 from cnnstudio.gui.run_identity import identify_run, run_caption
 
 FORMATS = (
@@ -35,7 +36,7 @@ INTRO = (
     "runs it on at least 200 validation images and compares it with the PyTorch model: logits within 1e-4 and "
     "every decision the same, or the export is marked FAILED."
 )
-PASS_STYLE, FAIL_STYLE = "color: #1b5e20; font-weight: bold;", "color: #b00020; font-weight: bold;"
+PASS_STYLE, FAIL_STYLE = f"color: {palette.PASSED}; font-weight: bold;", f"color: {palette.ERROR}; font-weight: bold;"
 
 
 class ExportDialog(QDialog):

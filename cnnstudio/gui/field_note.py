@@ -8,12 +8,14 @@ from typing import Any
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QStyle, QWidget
 
+from cnnstudio.gui import palette
+
 _ICONS = {
     "error": QStyle.StandardPixmap.SP_MessageBoxCritical,
     "warning": QStyle.StandardPixmap.SP_MessageBoxWarning,
     "info": QStyle.StandardPixmap.SP_MessageBoxInformation,
 }
-_COLOURS = {"error": "#b00020", "warning": "#8a5a00", "info": "palette(text)"}
+_COLOURS = {"error": palette.ERROR, "warning": palette.WARNING, "info": "palette(text)"}
 _ORDER = {"error": 0, "warning": 1, "info": 2}
 
 

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
     QComboBox, QGroupBox, QHBoxLayout, QLabel, QSpinBox, QSplitter, QVBoxLayout, QWidget,
 )
 
+from cnnstudio.gui import palette
 from cnnstudio.gui.image_grid import ImageGrid
 from cnnstudio.gui.images import to_qimage
 from cnnstudio.gui.run_identity import identify_run, run_caption
@@ -214,7 +215,7 @@ class FiltersView(QWidget):
             if self.controller.process is not None:  # training: no checkpoint yet, try again at the next one
                 self.maps_info.setText("Feature maps of dataset images appear after the first checkpoint.")
                 return
-            self.run_label.setText(f"<span style='color:#b00020'>{error}</span>")
+            self.run_label.setText(palette.error_html(error))
             return
         self.model = model
         live = self.controller.process is not None and self.snapshot is not None

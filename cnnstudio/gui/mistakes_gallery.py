@@ -21,6 +21,7 @@ from PySide6.QtCore import QEvent, QRect, Qt, Signal
 from PySide6.QtGui import QMouseEvent, QPainter, QPaintEvent
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QScrollArea, QToolTip, QVBoxLayout, QWidget
 
+from cnnstudio.gui import palette
 from cnnstudio.gui.gradcam_loader import GradCamLoader
 from cnnstudio.gui.images import as_hwc, overlay_heatmap, to_qimage
 
@@ -230,7 +231,7 @@ class MistakesGallery(QWidget):
             self.layer_box.blockSignals(False)
             self.layer_box.setEnabled(self.overlay_box.currentText() == GRADCAM)
         if error:
-            self.status.setText(f"<span style='color:#b00020'>{error}</span>")
+            self.status.setText(palette.error_html(error))
             return
         if layer != self.layer_box.currentText():
             return  # an answer for a layer no longer chosen

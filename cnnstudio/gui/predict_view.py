@@ -33,6 +33,7 @@ from PySide6.QtWidgets import (
 )
 
 from cnnstudio.errors import CNNStudioError
+from cnnstudio.gui import palette
 from cnnstudio.gui.explain_controls import GRADCAM, HEAD, NONE, ExplainControls, explain_with_gradcam, gradcam_caption
 from cnnstudio.gui.images import overlay_heatmap, to_qimage
 from cnnstudio.gui.background import emit_safely, in_background
@@ -121,7 +122,7 @@ class PredictView(QWidget):
 
         self.error_label = QLabel("")
         self.error_label.setWordWrap(True)
-        self.error_label.setStyleSheet("color: #b00020;")
+        self.error_label.setStyleSheet(palette.ERROR_STYLE)
         self.error_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         middle = QHBoxLayout()
         middle.addLayout(pictures)
@@ -138,7 +139,7 @@ class PredictView(QWidget):
         label = QLabel(text)
         label.setFixedSize(VIEW_PX, VIEW_PX)
         label.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        label.setStyleSheet("QLabel { border: 1px dashed #999; color: #666; }")
+        label.setStyleSheet(f"QLabel {{ border: 1px dashed {palette.DROP_BORDER}; color: {palette.DROP_TEXT}; }}")
         return label
 
     # ---- inputs -------------------------------------------------------------------

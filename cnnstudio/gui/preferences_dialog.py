@@ -9,6 +9,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from cnnstudio.gui import palette
 from cnnstudio.training_process import default_threads
 
 THREADS_TOOLTIP = (
@@ -36,7 +37,7 @@ class PreferencesDialog(QDialog):
         self.threads.setSpecialValueText(f"automatic ({default_threads()})")
         self.threads.setToolTip(THREADS_TOOLTIP)
         self.error = QLabel("")
-        self.error.setStyleSheet("color: #b00020;")
+        self.error.setStyleSheet(palette.ERROR_STYLE)
         form = QFormLayout(self)
         form.addRow("Workspace (runs)", row)
         form.addRow("Training threads", self.threads)

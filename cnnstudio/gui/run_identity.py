@@ -20,8 +20,9 @@ from typing import Any
 
 from cnnstudio.core.dataset_ids import dataset_folder
 from cnnstudio.errors import CNNStudioError
+from cnnstudio.gui import palette
 
-NOTE_STYLE = "color:#b35900"
+NOTE_STYLE = f"color:{palette.NOTE}"
 
 
 @dataclass

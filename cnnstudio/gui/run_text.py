@@ -6,6 +6,8 @@ from html import escape
 from pathlib import Path
 from typing import Any, Sequence
 
+from cnnstudio.gui import palette
+
 ADVICE_TITLES = {
     "overfitting": "Over-fitting",
     "class_imbalance": "Imbalanced classes",
@@ -83,7 +85,7 @@ def finished_html(reason: str, epochs_run: int, best_epoch: int, metrics: dict[s
 
 def failed_html(message: str, run_dir: str, last_checkpoint: str) -> str:
     """A failed run in words, saying where what was saved is."""
-    text = f"<b style='color:#b00020'>Training failed:</b> {escape(message)}"
+    text = f"<b style='color:{palette.ERROR}'>Training failed:</b> {escape(message)}"
     if run_dir and run_dir not in message:
         if last_checkpoint:
             text += f"<br>The last checkpoint is kept in {escape(str(Path(last_checkpoint).parent.parent))}."

@@ -19,12 +19,13 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QVBoxLayout, QWidget
 
+from cnnstudio.gui import palette
 from cnnstudio.gui.plot_fit import fit_plot_minimum
 
 LOG_TICKS = (0, 1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000, 20000, 50000)
 NEGATIVE_COLOUR = (31, 119, 180)  # the normal class (class 0)
 POSITIVE_COLOUR = (214, 39, 40)  # the other class(es): defect, forged, logo
-LINE_COLOUR = "#222222"
+LINE_COLOUR = palette.TEXT
 PLOT_FLOOR = (170, 150)  # three side by side fit a 1024 x 700 screen; longer class names raise it
 
 HISTOGRAM_TIP = (
@@ -62,7 +63,7 @@ class ScorePlots(QWidget):
         self.histogram_plot.addItem(self.positive_item)
         self.threshold_line = pg.InfiniteLine(
             pos=0.5, angle=90, movable=True, bounds=(0.0, 1.0), pen=pg.mkPen(LINE_COLOUR, width=2),
-            hoverPen=pg.mkPen("#ff7f0e", width=3), label="threshold {value:.3f}",
+            hoverPen=pg.mkPen(palette.HIGHLIGHT, width=3), label="threshold {value:.3f}",
             labelOpts={"position": 0.96, "color": LINE_COLOUR, "fill": (255, 255, 255, 200), "movable": True},
         )
         self.threshold_line.setToolTip("The decision threshold: drag it. Images scoring at or above it are flagged.")
@@ -70,7 +71,7 @@ class ScorePlots(QWidget):
         self.threshold_line.sigPositionChanged.connect(self._line_moved)
 
         self.roc_plot = _plot("false-positive rate", "recall", ROC_TIP)
-        self.roc_plot.plot([0, 1], [0, 1], pen=pg.mkPen("#999999", width=1, style=Qt.PenStyle.DashLine))
+        self.roc_plot.plot([0, 1], [0, 1], pen=pg.mkPen(palette.REFERENCE_LINE, width=1, style=Qt.PenStyle.DashLine))
         self.roc_item = self.roc_plot.plot(pen=pg.mkPen(POSITIVE_COLOUR, width=2))
         self.roc_dot = pg.ScatterPlotItem(size=11, brush=pg.mkBrush(LINE_COLOUR), pen=pg.mkPen("w", width=1.5))
         self.roc_plot.addItem(self.roc_dot)

@@ -9,11 +9,12 @@ from PySide6.QtGui import QBrush, QColor, QFont
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableWidget, QTableWidgetItem, QWidget
 
 from cnnstudio.gui import model_hints
+from cnnstudio.gui import palette
 
 COLUMNS = ("Layer", "Kind", "Output", "Parameters", "FLOPs", "Memory")
 BYTES_PER_VALUE = 4  # float32, as core.summary counts
 _NUMERIC = {3, 4, 5}
-_ERROR_COLOUR = QColor("#b00020")
+_ERROR_COLOUR = QColor(palette.ERROR)
 
 
 def format_count(value: int) -> str:

@@ -12,8 +12,10 @@ from typing import Any
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFormLayout, QGridLayout, QGroupBox, QLabel, QVBoxLayout, QWidget
 
-RIGHT_COLOUR = "#dff0d8"
-WRONG_COLOUR = "#f8d7da"
+from cnnstudio.gui import palette
+
+RIGHT_COLOUR = palette.RIGHT_BACKGROUND
+WRONG_COLOUR = palette.WRONG_BACKGROUND
 
 RECALL_TIP = ("Recall: the share of real defects the model flags. Every defect it misses (a false negative) ships "
               "to a customer. Lower the threshold to catch more.")
@@ -56,7 +58,7 @@ class ConfusionPanel(QGroupBox):
             cell = QLabel("-")
             cell.setAlignment(Qt.AlignmentFlag.AlignCenter)
             cell.setMinimumSize(96, 44)
-            cell.setStyleSheet(f"background: {colour}; border: 1px solid #bbb; font-size: 15px;")
+            cell.setStyleSheet(f"background: {colour}; border: 1px solid {palette.BORDER}; font-size: 15px;")
             grid.addWidget(cell, row, column)
             self.cells[name] = cell
 

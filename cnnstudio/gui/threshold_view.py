@@ -23,6 +23,7 @@ from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QStackedWidget, QVBoxLayout, QWidget
 
 from cnnstudio.errors import CNNStudioError
+from cnnstudio.gui import palette
 from cnnstudio.gui.background import emit_safely, in_background
 from cnnstudio.gui.run_identity import identify_run, run_caption
 from cnnstudio.gui.threshold_controls import HIGHEST, LOWEST, STEPS, ThresholdControls
@@ -80,7 +81,7 @@ class ThresholdView(QWidget):
         self.notice.setWordWrap(True)
         self.notice.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.notice.setTextFormat(Qt.TextFormat.RichText)
-        self.notice.setStyleSheet("QLabel { color: #333; font-size: 14px; padding: 24px; }")
+        self.notice.setStyleSheet(f"QLabel {{ color: {palette.AXIS_TEXT}; font-size: 14px; padding: 24px; }}")
         self.content = QWidget()
         self.pages = QStackedWidget()
         self.pages.addWidget(self.notice)
@@ -241,7 +242,7 @@ class ThresholdView(QWidget):
         try:
             value = solver()
         except CNNStudioError as problem:
-            self.solver_note.setText(f"<span style='color:#b00020'>{problem}</span>")
+            self.solver_note.setText(palette.error_html(problem))
             return
         self.set_threshold(value)
         self.solver_note.setText(f"{goal}: <b>{value:.4f}</b>, not saved yet.")
@@ -276,7 +277,7 @@ class ThresholdView(QWidget):
         elif training:
             self.saved_label.setText(f"saved: {self.saved_threshold:.3f} · this run is training: save when it ends")
         elif unsaved:
-            self.saved_label.setText(f"saved: {self.saved_threshold:.3f} · <b style='color:#b35900'>unsaved change</b>")
+            self.saved_label.setText(f"saved: {self.saved_threshold:.3f} · <b style='color:{palette.NOTE}'>unsaved change</b>")
         else:
             self.saved_label.setText(f"saved: {self.saved_threshold:.3f} · in use by predict and exports")
 

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
 
 from cnnstudio.core.config import OPTIMIZERS, RunConfig
 from cnnstudio.errors import CNNStudioError
+from cnnstudio.gui import palette
 
 TIPS = {
     "epochs": "Epochs: how many times training goes through every training image. Too few and the model has "
@@ -106,7 +107,7 @@ class TrainingSettings(QWidget):
                 form.addRow("", widget)
         self.problem = QLabel("")
         self.problem.setWordWrap(True)
-        self.problem.setStyleSheet("color: #b00020;")
+        self.problem.setStyleSheet(palette.ERROR_STYLE)
         self.problem.hide()
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
