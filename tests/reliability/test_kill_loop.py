@@ -7,7 +7,6 @@ import multiprocessing
 import os
 import random
 import signal
-from pathlib import Path
 
 import pytest
 from checkpoint_helpers import numbers, same_weights, tear_config
