@@ -16,9 +16,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from cnnstudio.cli_export import export_run
+from cnnstudio.cli.export import export_run
 from cnnstudio.core.config import RunConfig
-from cnnstudio.runner import train_run
+from cnnstudio.app.runner import train_run
 
 DATASETS = ("retail.products", "manufacturing.surfaces")
 

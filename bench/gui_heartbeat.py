@@ -67,7 +67,7 @@ def main() -> int:
     from cnnstudio.core.events import EpochEnded, RunFailed, RunFinished, RunStarted
     from cnnstudio.gui.controller import StudioController
     from cnnstudio.gui.main_window import MainWindow
-    from cnnstudio.training_process import default_threads
+    from cnnstudio.app.training_process import default_threads
 
     scratch = Path(tempfile.mkdtemp(prefix="cnnstudio-heartbeat-"))
     controller = StudioController(runs_root=scratch / "runs")
@@ -137,8 +137,7 @@ def main() -> int:
         original_poll()
         polls.append(((time.perf_counter() - begin) * 1000, list(delivered)))
 
-    from cnnstudio import training_process
-
+    from cnnstudio.app import training_process
     waits: list[float] = []  # the GUI thread waiting for a finished child to exit (controller._finish)
     original_close = training_process.TrainingProcess.close
 

@@ -1,7 +1,7 @@
 """The `recommended` preset against the lesson's `seed` preset, through the real product path.
 
 Each dataset is opened by the plugin manager and trained by
-``cnnstudio.runner.train_run`` (the Trainer, its splits, augmentation,
+``cnnstudio.app.runner.train_run`` (the Trainer, its splits, augmentation,
 checkpoints and events), exactly as ``cnnstudio train --preset NAME
 --dataset ID_OR_FOLDER`` would. Both presets get the same epochs, seed 0,
 2 torch threads, the CPU, and a temporary runs root and folder cache.
@@ -50,9 +50,9 @@ sys.path.insert(0, str(BENCH))
 from presets_on_defects import make_defects  # noqa: E402
 
 from cnnstudio.core.config import DatasetConfig, RunConfig, replace_nested  # noqa: E402
-from cnnstudio.core.presets import apply_preset  # noqa: E402
-from cnnstudio.plugins import get_plugin_manager  # noqa: E402
-from cnnstudio.runner import train_run  # noqa: E402
+from cnnstudio.core.model.presets import apply_preset  # noqa: E402
+from cnnstudio.host.manager import get_plugin_manager  # noqa: E402
+from cnnstudio.app.runner import train_run  # noqa: E402
 
 PRESETS = ("seed", "recommended")
 RETAIL = {

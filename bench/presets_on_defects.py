@@ -25,10 +25,10 @@ import torch.nn.functional as F
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from cnnstudio.core.heads import build_classification_head  # noqa: E402
-from cnnstudio.core.model import build_model  # noqa: E402
-from cnnstudio.core.presets import preset  # noqa: E402
-from cnnstudio.core.summary import summarize  # noqa: E402
+from cnnstudio.core.model.heads import build_classification_head  # noqa: E402
+from cnnstudio.core.model.network import build_model  # noqa: E402
+from cnnstudio.core.model.presets import preset  # noqa: E402
+from cnnstudio.core.model.summary import summarize  # noqa: E402
 
 DIRECTIONS = [(0, 1), (1, 0), (1, 1), (1, -1)]
 

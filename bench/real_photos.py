@@ -16,10 +16,10 @@ bench/real_photo_layouts.py), each as a train folder and a held-out folder:
   10-30% of the side in ~50%; train on 8 photos, held-out on 3 others
   (chelsea, coffee, rocket).
 
-Each trains through ``cnnstudio.runner.train_run`` (preset "recommended",
+Each trains through ``cnnstudio.app.runner.train_run`` (preset "recommended",
 dataset.id = the train folder, CPU) with its SETTINGS (import size =
 model.input_size, epochs, train images), and is evaluated with
-``cnnstudio.core.evaluation.evaluate`` on its held-out folder loaded at the
+``cnnstudio.core.evaluate.evaluation.evaluate`` on its held-out folder loaded at the
 same size, split="all". ``val`` is the run's own validation accuracy (crops of
 the same source regions), everything else is held-out. Saved images are 128 px.
 
@@ -89,10 +89,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import real_photo_layouts as layouts  # noqa: E402
 
 from cnnstudio.core.config import DatasetConfig, HeadConfig, RunConfig  # noqa: E402
-from cnnstudio.core.evaluation import evaluate  # noqa: E402
-from cnnstudio.core.presets import apply_preset  # noqa: E402
-from cnnstudio.plugins import get_plugin_manager  # noqa: E402
-from cnnstudio.runner import load_run_model, train_run  # noqa: E402
+from cnnstudio.core.evaluate.evaluation import evaluate  # noqa: E402
+from cnnstudio.core.model.presets import apply_preset  # noqa: E402
+from cnnstudio.host.manager import get_plugin_manager  # noqa: E402
+from cnnstudio.app.runner import load_run_model, train_run  # noqa: E402
 
 # name -> (writer, head id, seed offset); documents_masks writes the same crops as documents.
 DATASETS: dict[str, tuple[Callable[..., dict[str, int]], str, int]] = {

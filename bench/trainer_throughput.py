@@ -32,14 +32,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a check
 
 from cnnstudio.core.config import RunConfig, replace_nested  # noqa: E402
 from cnnstudio.core.events import EpochEnded, RunStarted  # noqa: E402
-from cnnstudio.core.heads import build_classification_head  # noqa: E402
-from cnnstudio.core.model import build_model  # noqa: E402
-from cnnstudio.core.presets import apply_preset  # noqa: E402
+from cnnstudio.core.model.heads import build_classification_head  # noqa: E402
+from cnnstudio.core.model.network import build_model  # noqa: E402
+from cnnstudio.core.model.presets import apply_preset  # noqa: E402
 
 
 def load_images(count: int, size: int) -> tuple[torch.Tensor, torch.Tensor, str]:
     """(N, 3, size, size) uint8 images and labels: retail.products, or random ones without the plugin."""
-    from cnnstudio.plugins import get_plugin_manager
+    from cnnstudio.host.manager import get_plugin_manager
 
     specs = get_plugin_manager().datasets()
     if "retail.products" in specs:
@@ -75,7 +75,7 @@ def plain_loop(config: RunConfig, images: torch.Tensor, labels: torch.Tensor, ep
 
 def trainer(config: RunConfig, epochs: int, runs_root: Path) -> tuple[list[float], list[float], int]:
     """(reported images/s, end-to-end images/s, train images) per timed epoch of the real trainer."""
-    from cnnstudio.runner import train_run
+    from cnnstudio.app.runner import train_run
 
     reported: list[float] = []
     end_to_end: list[float] = []

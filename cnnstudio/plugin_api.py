@@ -10,33 +10,33 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-from cnnstudio.core.dataset_ids import folder_dataset_id
-from cnnstudio.errors import CNNStudioError, ConfigError, DatasetError
-from cnnstudio.hookspecs import hookimpl
-from cnnstudio.plugin_files import private_module
-from cnnstudio.specs import NORMAL_CLASS_NAMES, TASKS, DatasetOption, DatasetSpec, HeadSpec, class_order
+from cnnstudio.core.data.dataset_ids import folder_dataset_id
+from cnnstudio.core.errors import CNNStudioError, ConfigError, DatasetError
+from cnnstudio.host.hookspecs import hookimpl
+from cnnstudio.host.plugin_files import private_module
+from cnnstudio.core.specs import NORMAL_CLASS_NAMES, TASKS, DatasetOption, DatasetSpec, HeadSpec, class_order
 
 _LAZY = {
-    "ImageSet": "cnnstudio.core.imageset",
-    "SkippedFile": "cnnstudio.core.imageset",
-    "Head": "cnnstudio.core.heads",
-    "Targets": "cnnstudio.core.heads",
-    "ClassificationHead": "cnnstudio.core.heads",
-    "classification_metrics": "cnnstudio.core.heads",
-    "metrics": "cnnstudio.core",
+    "ImageSet": "cnnstudio.core.data.imageset",
+    "SkippedFile": "cnnstudio.core.data.imageset",
+    "Head": "cnnstudio.core.model.heads",
+    "Targets": "cnnstudio.core.model.heads",
+    "ClassificationHead": "cnnstudio.core.model.heads",
+    "classification_metrics": "cnnstudio.core.model.heads",
+    "metrics": "cnnstudio.core.evaluate",
     "events": "cnnstudio.core",
-    "standard_options": "cnnstudio.core.standard_options",
-    "folder_options": "cnnstudio.core.standard_options",
-    "IMAGE_EXTENSIONS": "cnnstudio.core.standard_options",
-    "RESIZE_POLICIES": "cnnstudio.core.standard_options",
-    "import_class_folders": "cnnstudio.core.folder_import",
-    "read_image": "cnnstudio.core.image_io",
-    "fit_image": "cnnstudio.core.image_io",
-    "fit_geometry": "cnnstudio.core.image_io",
-    "fit_mask": "cnnstudio.core.image_io",
-    "fit_boxes": "cnnstudio.core.image_io",
-    "FitGeometry": "cnnstudio.core.image_io",
-    "decode_in_parallel": "cnnstudio.core.parallel_decode",
+    "standard_options": "cnnstudio.core.data.standard_options",
+    "folder_options": "cnnstudio.core.data.standard_options",
+    "IMAGE_EXTENSIONS": "cnnstudio.core.data.standard_options",
+    "RESIZE_POLICIES": "cnnstudio.core.data.standard_options",
+    "import_class_folders": "cnnstudio.core.data.folder_import",
+    "read_image": "cnnstudio.core.data.image_io",
+    "fit_image": "cnnstudio.core.data.image_io",
+    "fit_geometry": "cnnstudio.core.data.image_io",
+    "fit_mask": "cnnstudio.core.data.image_io",
+    "fit_boxes": "cnnstudio.core.data.image_io",
+    "FitGeometry": "cnnstudio.core.data.image_io",
+    "decode_in_parallel": "cnnstudio.core.data.parallel_decode",
 }
 
 __all__ = [

@@ -18,7 +18,7 @@ if [[ -z "$browser" ]]; then
   exit 2
 fi
 report=$(mktemp -d)/report.html
-"$python" -m cnnstudio.cli report "$run_dir" --out "$report" >/dev/null
+"$python" -m cnnstudio.cli.main report "$run_dir" --out "$report" >/dev/null
 mkdir -p "$(dirname "$out")"
 "$browser" --no-sandbox --disable-gpu --hide-scrollbars --force-device-scale-factor=1 \
   --window-size=1280,"$height" --screenshot="$(realpath -m "$out")" "file://$report" 2>/dev/null

@@ -25,10 +25,10 @@ def main() -> int:
     app = QApplication(sys.argv)
     from cnnstudio.core.config import DatasetConfig, RunConfig, TrainingConfig
     from cnnstudio.core.events import RunFinished
-    from cnnstudio.core.presets import apply_preset
+    from cnnstudio.core.model.presets import apply_preset
     from cnnstudio.gui.controller import StudioController
     from cnnstudio.gui.main_window import MainWindow
-    from cnnstudio.runner import train_run
+    from cnnstudio.app.runner import train_run
 
     work = Path(tempfile.mkdtemp(prefix="cnnstudio-shots-"))
     runs = work / "runs"
@@ -164,7 +164,7 @@ def main() -> int:
     settle(3.0)
     shot(window, "compare")
 
-    from cnnstudio.gui.export_dialog import ExportDialog
+    from cnnstudio.gui.dialogs.export_dialog import ExportDialog
 
     exports: list[bool] = []
     export = ExportDialog(controller, defect_run, window)
@@ -176,7 +176,7 @@ def main() -> int:
     shot(export, "export")
     export.close()
 
-    from cnnstudio.gui.plugins_dialog import PluginsDialog
+    from cnnstudio.gui.dialogs.plugins_dialog import PluginsDialog
 
     dialog = PluginsDialog(controller, window)
     dialog.resize(1000, 640)
@@ -191,7 +191,7 @@ def example_image(dataset: str, path: Path) -> Path:
     """A positive example (a defect, a logo) of ``dataset``, from a seed the runs did not train on, as a PNG."""
     from PIL import Image
 
-    from cnnstudio.plugins import get_plugin_manager
+    from cnnstudio.host.manager import get_plugin_manager
 
     spec = get_plugin_manager().dataset(dataset)
     images = spec.load(spec.resolve_options({"count": 40, "seed": 99, "size": 128}))

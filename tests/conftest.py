@@ -13,7 +13,7 @@ import threading
 
 import pytest
 
-from cnnstudio.gui.gui_thread_gc import collect_due_garbage
+from cnnstudio.gui.workers.gui_thread_gc import collect_due_garbage
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
@@ -34,7 +34,7 @@ def isolated_user_folders(tmp_path_factory, monkeypatch):
 @pytest.fixture(autouse=True, scope="session")
 def garbage_collected_on_the_main_thread():
     """Python collects cycles only where the tests say, on the main thread, as the app does
-    (cnnstudio/gui/gui_thread_gc.py): a Qt object collected on a worker crashes Qt."""
+    (cnnstudio/gui/workers/gui_thread_gc.py): a Qt object collected on a worker crashes Qt."""
     threshold = gc.get_threshold()
     gc.disable()
     yield threshold
@@ -51,7 +51,7 @@ def no_dangling_threads(garbage_collected_on_the_main_thread):
     """
     before = set(threading.enumerate())
     yield
-    background = sys.modules.get("cnnstudio.gui.background")
+    background = sys.modules.get("cnnstudio.gui.workers.background")
     if background is not None:
         finished = background.wait_for_background(timeout=120)
         assert finished, f"test left app workers running: {background.running_workers()}"

@@ -73,7 +73,7 @@ def train_tiny_run(
     """Write ``tiny_config_toml(dataset, **settings)`` to ``base/<config_name>.toml``, train it with
     ``cnnstudio train --config ... --out OUT --no-progress *cli_args`` (OUT: ``out`` or ``base/runs``),
     assert exit code 0 and return the one run folder that training added to OUT."""
-    from cnnstudio.cli import main
+    from cnnstudio.cli.main import main
 
     base.mkdir(parents=True, exist_ok=True)
     config = base / f"{config_name}.toml"
@@ -87,8 +87,8 @@ def train_tiny_run(
 
 def validation_predictions(run: Path) -> tuple[list[dict], np.ndarray]:
     """What `cnnstudio predict` decides for each validation image of ``run``, and whether each is truly not class 0."""
-    from cnnstudio.core.evaluation import split_indices
-    from cnnstudio.runner import load_run_model, prepare
+    from cnnstudio.core.evaluate.evaluation import split_indices
+    from cnnstudio.app.runner import load_run_model, prepare
 
     model = load_run_model(run)
     _, imageset, _ = prepare(model.config)

@@ -18,7 +18,7 @@ from typing import Any
 import tomli_w
 
 from cnnstudio.core.shorten import shorten, shown
-from cnnstudio.errors import ConfigError
+from cnnstudio.core.errors import ConfigError
 
 OPTIMIZERS = ("adam", "sgd")
 POOLINGS = ("max", "avg")
@@ -235,7 +235,7 @@ class RunConfig:
             raise ConfigError(f"{name}: cannot read config ({shorten(str(error), 100)})") from None
         config = cls.from_toml(text, source=str(path))
         # A folder written relative to the config file means that folder, from any working folder.
-        from cnnstudio.core.dataset_ids import anchored_dataset_id
+        from cnnstudio.core.data.dataset_ids import anchored_dataset_id
 
         try:
             dataset_id = anchored_dataset_id(config.dataset.id, path.resolve().parent)

@@ -18,7 +18,7 @@ def main(argv: Sequence[str] | None = None, quit_after_ms: int | None = None) ->
     app = QApplication.instance() or QApplication(list(argv if argv is not None else sys.argv))
     app.setApplicationName("CNN Studio")
     app.setOrganizationName("CNN Studio")
-    from cnnstudio.gui.gui_thread_gc import GuiThreadGarbageCollector
+    from cnnstudio.gui.workers.gui_thread_gc import GuiThreadGarbageCollector
     from cnnstudio.gui.main_window import MainWindow
 
     collector = GuiThreadGarbageCollector(app)  # Qt objects are freed on this thread, never on a worker

@@ -3,7 +3,7 @@
 Views never talk to each other; they call the controller and listen to its
 signals. Slow work (importing torch, generating or decoding a dataset) runs
 on a worker thread and comes back as a signal on the GUI thread; training
-runs in a child process (``cnnstudio.training_process``) that a timer polls.
+runs in a child process (``cnnstudio.app.training_process``) that a timer polls.
 
     controller.select_dataset("manufacturing.surfaces")   # -> dataset_loaded(spec, imageset)
     controller.set_config(config)                         # -> config_changed(config)
@@ -23,9 +23,9 @@ from typing import Any
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from cnnstudio.core.config import RunConfig
-from cnnstudio.errors import CNNStudioError
-from cnnstudio.gui.background import prepare_torch
-from cnnstudio.gui.evaluation_loader import EvaluationLoader
+from cnnstudio.core.errors import CNNStudioError
+from cnnstudio.gui.workers.background import prepare_torch
+from cnnstudio.gui.workers.evaluation_loader import EvaluationLoader
 
 log = logging.getLogger(__name__)
 
@@ -79,13 +79,13 @@ class StudioController(QObject):
     def manager(self) -> Any:
         """The plugin manager (created on first use; cheap, imports no torch)."""
         if self._manager is None:
-            from cnnstudio.plugins import get_plugin_manager
+            from cnnstudio.host.manager import get_plugin_manager
 
             self._manager = get_plugin_manager()
         return self._manager
 
     def reload_plugins(self) -> None:
-        from cnnstudio.plugins import get_plugin_manager
+        from cnnstudio.host.manager import get_plugin_manager
 
         self._manager = get_plugin_manager(reload=True)
         self._replace_standby()  # a standby child loaded the old plugins
@@ -105,7 +105,7 @@ class StudioController(QObject):
                 prepare_torch()  # datasets are torch tensors; see background.py for why this comes first
                 spec = self.manager.dataset(id_or_folder)
                 resolved = spec.resolve_options(options if options is not None else {})
-                from cnnstudio.core.memory_budget import check_dataset_fits
+                from cnnstudio.core.model.memory_budget import check_dataset_fits
 
                 check_dataset_fits(spec, resolved)  # refuse in words before a MemoryError minutes later
                 imageset = spec.load(resolved)
@@ -164,14 +164,14 @@ class StudioController(QObject):
         except CNNStudioError as error:
             self.message.emit("error", f"Cannot start: {error}")
             return False
-        from cnnstudio.core.dataset_ids import dataset_folder
+        from cnnstudio.core.data.dataset_ids import dataset_folder
 
         folder = dataset_folder(config.dataset.id)
         if folder is not None and not folder.is_dir():  # the child reads the folder again from disk
             self.message.emit("error", f"Cannot start: the folder {folder} was moved or deleted after it was "
                                        f"opened. Put it back, or open it where it is now (File > Open image folder).")
             return False
-        from cnnstudio.training_process import TrainingProcess
+        from cnnstudio.app.training_process import TrainingProcess
 
         self._launch(TrainingProcess(config, runs_root=self.runs_root))
         return True
@@ -183,8 +183,8 @@ class StudioController(QObject):
             return False
         if self._shut_down:
             return False
-        from cnnstudio.core.runs import RunFolder
-        from cnnstudio.training_process import TrainingProcess
+        from cnnstudio.core.runs.folder import RunFolder
+        from cnnstudio.app.training_process import TrainingProcess
 
         try:
             config = RunFolder(run_dir).load_config()
@@ -217,7 +217,7 @@ class StudioController(QObject):
         if self._shut_down:
             return  # a timer set before the window closed must not leave a child behind
         if self.standby is None or not self.standby.is_alive:
-            from cnnstudio.training_process import StandbyProcess
+            from cnnstudio.app.training_process import StandbyProcess
 
             self.standby = StandbyProcess()
 

@@ -11,18 +11,18 @@ from PySide6.QtWidgets import QFileDialog, QLabel, QMainWindow, QMessageBox, QSp
 
 from cnnstudio import __version__
 from cnnstudio.gui.controller import StudioController
-from cnnstudio.gui.data_view import DataView
-from cnnstudio.gui.dataset_panel import DatasetPanel
-from cnnstudio.gui.evaluation_view import EvaluationView
-from cnnstudio.gui.filters_view import FiltersView
-from cnnstudio.gui.model_view import ModelView
-from cnnstudio.gui.predict_view import PredictView
-from cnnstudio.gui.report_action import ReportAction
-from cnnstudio.gui.run_text import threads_text
-from cnnstudio.gui.runs_view import RunsView
-from cnnstudio.gui.threshold_view import ThresholdView
-from cnnstudio.gui.train_view import TrainView
-from cnnstudio.gui.wheel_guard import install_wheel_guard
+from cnnstudio.gui.tabs.data.data_view import DataView
+from cnnstudio.gui.widgets.dataset_panel import DatasetPanel
+from cnnstudio.gui.tabs.evaluate.evaluation_view import EvaluationView
+from cnnstudio.gui.tabs.filters.filters_view import FiltersView
+from cnnstudio.gui.tabs.model.model_view import ModelView
+from cnnstudio.gui.tabs.predict.predict_view import PredictView
+from cnnstudio.gui.workers.report_action import ReportAction
+from cnnstudio.gui.widgets.run_text import threads_text
+from cnnstudio.gui.tabs.runs.runs_view import RunsView
+from cnnstudio.gui.tabs.threshold.threshold_view import ThresholdView
+from cnnstudio.gui.tabs.train.train_view import TrainView
+from cnnstudio.gui.widgets.wheel_guard import install_wheel_guard
 
 DEFAULT_DATASET = "retail.products"
 ABOUT = (
@@ -148,7 +148,7 @@ class MainWindow(QMainWindow):
     def open_config(self, path: str | None = None) -> None:
         """Load a run config TOML (a run folder's config.toml works): model, training and its dataset."""
         from cnnstudio.core.config import RunConfig
-        from cnnstudio.errors import CNNStudioError
+        from cnnstudio.core.errors import CNNStudioError
 
         path = path or QFileDialog.getOpenFileName(self, "Open run config", "", "Run config (*.toml)")[0]
         if not path:
@@ -172,14 +172,14 @@ class MainWindow(QMainWindow):
         except Exception as error:  # a ConfigError or an OSError, both readable
             self.show_message("error", f"{path}: not saved ({error})")
             return
-        from cnnstudio.gui.run_identity import training_dataset
+        from cnnstudio.gui.widgets.run_identity import training_dataset
 
         _, title = training_dataset(self.controller)  # the loaded dataset, which need not be the selected one
         self.statusBar().showMessage(f"Saved {path} (dataset {title}); train it headless with: "
                                      f"cnnstudio train --config {path}", 15_000)
 
     def show_preferences(self) -> None:
-        from cnnstudio.gui.preferences_dialog import PreferencesDialog
+        from cnnstudio.gui.dialogs.preferences_dialog import PreferencesDialog
 
         dialog = PreferencesDialog(self.workspace(), self.controller.config.threads, self)
         if dialog.exec():
@@ -194,7 +194,7 @@ class MainWindow(QMainWindow):
         """The folder runs are saved in: the preference, else the platform's default."""
         if self.controller.runs_root is not None:
             return Path(self.controller.runs_root)
-        from cnnstudio.core.runs import default_runs_root
+        from cnnstudio.core.runs.folder import default_runs_root
 
         return default_runs_root()
 
@@ -203,26 +203,26 @@ class MainWindow(QMainWindow):
         if not self.controller.current_run:
             self.show_message("warning", "Export model: open a run first (Runs tab) or train one.")
             return
-        from cnnstudio.gui.export_dialog import ExportDialog
+        from cnnstudio.gui.dialogs.export_dialog import ExportDialog
 
         self.export_dialog = ExportDialog(self.controller, self.controller.current_run, self)
         self.export_dialog.show()
 
     def show_plugins(self) -> None:
-        from cnnstudio.gui.plugins_dialog import PluginsDialog
+        from cnnstudio.gui.dialogs.plugins_dialog import PluginsDialog
 
         PluginsDialog(self.controller, self).exec()
 
     def show_user_guide(self) -> None:
         """Help > User guide: docs/user-guide.md in a window of its own (not modal)."""
-        from cnnstudio.gui.help_dialogs import UserGuideDialog
+        from cnnstudio.gui.dialogs.help_dialogs import UserGuideDialog
 
         self.guide_dialog = UserGuideDialog(self)
         self.guide_dialog.show()
 
     def show_shortcuts(self) -> None:
         """Help > Keyboard shortcuts: every menu shortcut, read off the menus, and the views' gestures."""
-        from cnnstudio.gui.help_dialogs import ShortcutsDialog
+        from cnnstudio.gui.dialogs.help_dialogs import ShortcutsDialog
 
         self.shortcuts_dialog = ShortcutsDialog(self)
         self.shortcuts_dialog.show()
@@ -249,7 +249,7 @@ class MainWindow(QMainWindow):
         self.stop_action.setEnabled(state in ("starting", "training"))
 
     def _show_threads(self) -> None:
-        from cnnstudio.training_process import default_threads
+        from cnnstudio.app.training_process import default_threads
 
         threads = self.controller.config.threads or default_threads()
         self.device_label.setText(f"training: device {self.controller.config.device}, {threads_text(threads)}")
@@ -281,7 +281,7 @@ class MainWindow(QMainWindow):
         saved = self.settings.value("session/config")
         if isinstance(saved, str) and saved:
             from cnnstudio.core.config import RunConfig
-            from cnnstudio.errors import CNNStudioError
+            from cnnstudio.core.errors import CNNStudioError
 
             try:
                 self.controller.set_config(RunConfig.from_toml(saved, source="the saved settings"))

@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from cnnstudio.plugins import get_plugin_manager
+from cnnstudio.host.manager import get_plugin_manager
 
 LAYOUTS_FILE = Path(__file__).resolve().parents[2] / "bench" / "real_photo_layouts.py"
 

@@ -10,9 +10,9 @@ import sys
 
 import pytest
 
-import cnnstudio.cli as cli
-from cnnstudio.cli import StopOnInterrupt, main, parse_option
-from cnnstudio.errors import ConfigError
+import cnnstudio.cli.main as cli
+from cnnstudio.cli.main import StopOnInterrupt, main, parse_option
+from cnnstudio.core.errors import ConfigError
 
 FLATTEN_MISTAKE = """\
 [model]
@@ -80,7 +80,7 @@ def test_gui_opens_the_window_and_closes_cleanly(tmp_path):
 def test_help_and_plugins_do_not_import_torch():
     # torch takes seconds to import: `cnnstudio --help` and `cnnstudio plugins` must not pay for it.
     code = (
-        "import sys; from cnnstudio.cli import main; main(['plugins'])\n"
+        "import sys; from cnnstudio.cli.main import main; main(['plugins'])\n"
         "try:\n    main(['--help'])\nexcept SystemExit:\n    pass\n"
         "print('TORCH' if 'torch' in sys.modules else 'NO-TORCH')"
     )

@@ -7,7 +7,7 @@ import shutil
 
 import pytest
 
-from cnnstudio.cli import main
+from cnnstudio.cli.main import main
 from tiny_runs import tiny_config_toml
 
 NOTE = "cnnstudio: note: This run was stopped before its first validated best; using its last checkpoint"
@@ -17,7 +17,7 @@ NOTE = "cnnstudio: note: This run was stopped before its first validated best; u
 def stopped_run(tmp_path_factory):
     """A retail run stopped (as by the Stop button) during its first epoch: weights/last only."""
     from cnnstudio.core.config import RunConfig
-    from cnnstudio.runner import train_run
+    from cnnstudio.app.runner import train_run
 
     config = RunConfig.from_toml(tiny_config_toml("retail.products", count=120, size=16, epochs=3))
     finished = train_run(config, runs_root=tmp_path_factory.mktemp("runs"), stop_requested=lambda: True)

@@ -9,9 +9,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-from cnnstudio.cli import main
+from cnnstudio.cli.main import main
 from cnnstudio.core.config import RunConfig
-from cnnstudio.core.runs import RunFolder
+from cnnstudio.core.runs.folder import RunFolder
 
 REQUIRED_KEYS = {"run_dir", "val_accuracy", "test_accuracy", "epochs", "best_epoch", "reason", "metrics"}
 
@@ -163,7 +163,7 @@ def test_train_on_a_folder_with_broken_files_lists_them_and_still_trains(tmp_pat
 
 
 def test_dataset_flag_keeps_the_config_files_options_that_the_new_dataset_has(tmp_path):
-    from cnnstudio.cli import build_parser, build_train_config
+    from cnnstudio.cli.main import build_parser, build_train_config
 
     config = tmp_path / "mine.toml"
     config.write_text('[dataset]\nid = "retail.products"\noptions = { count = 160, size = 32, classes = 3 }\n',

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import shutil
 
-from cnnstudio.cli import main
+from cnnstudio.cli.main import main
 
 
 def test_evaluate_prints_accuracy_confusion_matrix_per_class_scores_and_auc(trained_run, capsys):

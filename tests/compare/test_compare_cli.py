@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from cnnstudio.cli import main
+from cnnstudio.cli.main import main
 from compare_helpers import train_tiny
 
 

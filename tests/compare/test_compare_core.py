@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from cnnstudio.core.compare import (
+from cnnstudio.core.evaluate.compare import (
     best_index, compare_runs, config_differences, flatten_config, headline, metric_rows,
 )
 from cnnstudio.core.config import RunConfig
-from cnnstudio.errors import RunError
+from cnnstudio.core.errors import RunError
 from compare_helpers import train_tiny
 
 
@@ -93,7 +93,7 @@ def test_a_run_without_summary_uses_its_best_epoch_so_far(two_runs, tmp_path) ->
 
 
 def test_headline_says_whether_the_gap_is_beyond_chance() -> None:
-    from cnnstudio.core.compare import Comparison, RunResult
+    from cnnstudio.core.evaluate.compare import Comparison, RunResult
 
     def run(name: str, accuracy: float, images: int) -> RunResult:
         return RunResult(path=Path(name), name=name, label=name, status="finished", primary_metric="accuracy",

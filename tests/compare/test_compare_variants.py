@@ -6,10 +6,10 @@ import dataclasses
 
 import pytest
 
-from cnnstudio.core.compare import config_differences, flatten_config
+from cnnstudio.core.evaluate.compare import config_differences, flatten_config
 from cnnstudio.core.config import RunConfig
-from cnnstudio.core.presets import apply_preset
-from cnnstudio.core.variants import variant_by_id, variant_ids, variants_for
+from cnnstudio.core.model.presets import apply_preset
+from cnnstudio.core.model.variants import variant_by_id, variant_ids, variants_for
 
 
 def changed_fields(before: RunConfig, after: RunConfig) -> dict[str, tuple]:

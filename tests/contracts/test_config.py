@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from cnnstudio.core.config import ConvLayer, RunConfig, replace_nested
-from cnnstudio.errors import ConfigError
+from cnnstudio.core.errors import ConfigError
 
 
 def test_default_config_round_trips_through_toml(tmp_path):

@@ -8,9 +8,9 @@ import pytest
 from PIL import Image
 
 from cnnstudio.core.config import RunConfig
-from cnnstudio.core.dataset_ids import dataset_folder, folder_dataset_id
-from cnnstudio.errors import DatasetError
-from cnnstudio.plugins import StudioPluginManager
+from cnnstudio.core.data.dataset_ids import dataset_folder, folder_dataset_id
+from cnnstudio.core.errors import DatasetError
+from cnnstudio.host.manager import StudioPluginManager
 
 
 def _class_folder(root: Path) -> Path:

@@ -9,8 +9,8 @@ import pytest
 import torch
 
 from cnnstudio.core import events
-from cnnstudio.core.imageset import ImageSet
-from cnnstudio.errors import DatasetError
+from cnnstudio.core.data.imageset import ImageSet
+from cnnstudio.core.errors import DatasetError
 
 
 def test_every_event_pickles_with_arrays():

@@ -35,7 +35,7 @@ def test_core_does_not_import_the_gui_or_the_plugin_manager():
     for path in (ROOT / "cnnstudio" / "core").rglob("*.py"):
         for name in imported_modules(path):
             assert not name.startswith("cnnstudio.gui"), f"{path} imports {name}"
-            assert name != "cnnstudio.plugins", f"{path} imports the plugin manager"
+            assert name != "cnnstudio.host.manager", f"{path} imports the plugin manager"
 
 
 def test_builtin_plugins_use_only_the_public_plugin_api():
@@ -48,6 +48,6 @@ def test_builtin_plugins_use_only_the_public_plugin_api():
 
 
 def test_importing_the_core_config_does_not_load_qt():
-    code = "import sys, cnnstudio.core.config, cnnstudio.core.train; print([m for m in sys.modules if m.startswith(('PySide6', 'pyqtgraph'))])"
+    code = "import sys, cnnstudio.core.config, cnnstudio.core.train.trainer; print([m for m in sys.modules if m.startswith(('PySide6', 'pyqtgraph'))])"
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True)
     assert result.stdout.strip() == "[]"

@@ -1,4 +1,4 @@
-"""Every view takes its colours from cnnstudio/gui/palette.py: no hex colour is written anywhere else."""
+"""Every view takes its colours from cnnstudio/gui/widgets/palette.py: no hex colour is written anywhere else."""
 
 from __future__ import annotations
 
@@ -12,8 +12,8 @@ HEX_COLOUR = re.compile(r"""["':\s]#[0-9a-fA-F]{3}(?:[0-9a-fA-F]{3})?\b""")
 def test_no_view_writes_a_hex_colour_of_its_own():
     offenders = [
         f"{path.name}:{number}: {line.strip()}"
-        for path in sorted(GUI.glob("*.py")) if path.name != "palette.py"
+        for path in sorted(GUI.rglob("*.py")) if path.name != "palette.py"
         for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1)
         if HEX_COLOUR.search(line.split("  #")[0])
     ]
-    assert not offenders, "use cnnstudio.gui.palette instead:\n" + "\n".join(offenders)
+    assert not offenders, "use cnnstudio.gui.widgets.palette instead:\n" + "\n".join(offenders)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import torch
 
-from cnnstudio.core.augment import BatchAugmenter
+from cnnstudio.core.data.augment import BatchAugmenter
 
 
 def _marked_batch(n: int = 32, size: int = 16):

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import torch
 
-from cnnstudio.specs import DatasetSpec
+from cnnstudio.core.specs import DatasetSpec
 
 
 def test_plugin_claims_a_folder_of_class_sub_folders(class_folders_plugin, class_folder):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import torch
 
-from cnnstudio.core.image_io import RESIZE_POLICIES, fit_geometry, fit_image
+from cnnstudio.core.data.image_io import RESIZE_POLICIES, fit_geometry, fit_image
 
 
 def painted(height: int, width: int, box: tuple[int, int, int, int]) -> torch.Tensor:

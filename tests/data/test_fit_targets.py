@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import torch
 
-from cnnstudio.core.image_io import RESIZE_POLICIES, fit_boxes, fit_image, fit_mask
+from cnnstudio.core.data.image_io import RESIZE_POLICIES, fit_boxes, fit_image, fit_mask
 
 
 @pytest.mark.parametrize("policy", RESIZE_POLICIES)

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 import torch
 
-import cnnstudio.core.folder_import as folder_import
-from cnnstudio.core.folder_cache import cache_folder
-from cnnstudio.core.folder_import import import_class_folders
+import cnnstudio.core.data.folder_import as folder_import
+from cnnstudio.core.data.folder_cache import cache_folder
+from cnnstudio.core.data.folder_import import import_class_folders
 
 
 

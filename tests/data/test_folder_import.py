@@ -9,8 +9,8 @@ import pytest
 import torch
 from PIL import Image
 
-from cnnstudio.core.folder_import import import_class_folders
-from cnnstudio.errors import DatasetError
+from cnnstudio.core.data.folder_import import import_class_folders
+from cnnstudio.core.errors import DatasetError
 
 
 
@@ -114,7 +114,7 @@ def test_folder_import_applies_the_resize_policy(tmp_path):
 
 
 def test_folder_import_result_does_not_depend_on_the_thread_count(messy_folder, monkeypatch):
-    import cnnstudio.core.parallel_decode as parallel_decode
+    import cnnstudio.core.data.parallel_decode as parallel_decode
 
     parallel = import_class_folders(messy_folder, size=16, use_cache=False)
     monkeypatch.setattr(parallel_decode, "MAX_DECODE_THREADS", 1)
@@ -125,7 +125,7 @@ def test_folder_import_result_does_not_depend_on_the_thread_count(messy_folder, 
 def test_a_normal_class_folder_comes_first_so_scores_mean_not_normal(tmp_path):
     from PIL import Image
 
-    from cnnstudio.plugins import get_plugin_manager
+    from cnnstudio.host.manager import get_plugin_manager
 
     for name in ("forged", "Genuine", "aaa"):
         (tmp_path / name).mkdir()

@@ -10,9 +10,9 @@ import pytest
 import torch
 from PIL import Image
 
-from cnnstudio.core import image_io
-from cnnstudio.core.image_io import RESIZE_POLICIES, fit_image, read_image
-from cnnstudio.errors import DatasetError
+from cnnstudio.core.data import image_io
+from cnnstudio.core.data.image_io import RESIZE_POLICIES, fit_image, read_image
+from cnnstudio.core.errors import DatasetError
 
 
 def _pixel(image: torch.Tensor, y: int = 0, x: int = 0) -> list[int]:

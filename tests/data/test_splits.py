@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import torch
 
-from cnnstudio.core.splits import channel_stats, resize_images, stratified_split
+from cnnstudio.core.data.splits import channel_stats, resize_images, stratified_split
 
 
 def _labels(counts: list[int]) -> torch.Tensor:

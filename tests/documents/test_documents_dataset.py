@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 import torch
 
-from cnnstudio.errors import ConfigError
+from cnnstudio.core.errors import ConfigError
 
 from documents_helpers import PLUGIN_PATH, documents_module, generate, load, spec
 

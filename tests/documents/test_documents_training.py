@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from cnnstudio.core.config import ConvLayer, DatasetConfig, HeadConfig, ModelConfig, RunConfig, TrainingConfig
-from cnnstudio.plugins import StudioPluginManager
-from cnnstudio.runner import load_run_model, train_run
+from cnnstudio.host.manager import StudioPluginManager
+from cnnstudio.app.runner import load_run_model, train_run
 
 
 @pytest.fixture(scope="module")

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import torch
 
-from cnnstudio.core.evaluation import split_indices
-from cnnstudio.runner import load_run_model, prepare
+from cnnstudio.core.evaluate.evaluation import split_indices
+from cnnstudio.app.runner import load_run_model, prepare
 from tiny_runs import train_tiny_run
 
 

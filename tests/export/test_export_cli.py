@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from cnnstudio.cli import main
+from cnnstudio.cli.main import main
 from tests.export.export_helpers import train_tiny
 
 
@@ -57,7 +57,7 @@ def test_plain_output_prints_the_path_and_report(run, capsys) -> None:
 
 
 def test_a_failed_parity_report_says_failed_in_words_and_numbers() -> None:
-    from cnnstudio.core.export_parity import ParityReport
+    from cnnstudio.core.export.parity import ParityReport
 
     report = ParityReport(
         format="onnx", file="m.onnx", num_images=200, max_abs_logit_diff=3e-3, max_abs_probability_diff=1e-3,
@@ -72,7 +72,7 @@ def test_a_failed_parity_report_says_failed_in_words_and_numbers() -> None:
 
 def test_a_failed_check_keeps_both_files_and_exits_1(run, tmp_path, capsys, monkeypatch) -> None:
     # No real export misses 1e-4, so the limit is made impossible to meet: the check itself runs for real.
-    monkeypatch.setattr("cnnstudio.core.export_parity.LOGIT_TOLERANCE", -1.0)
+    monkeypatch.setattr("cnnstudio.core.export.parity.LOGIT_TOLERANCE", -1.0)
     target = tmp_path / "strict.pt"
     assert main(["export", str(run), "--format", "torchscript", "--out", str(target)]) == 1
     assert "Parity FAILED" in capsys.readouterr().out

@@ -9,7 +9,7 @@ import pytest
 from PySide6.QtCore import Qt
 
 from cnnstudio.gui.controller import StudioController
-from cnnstudio.gui.export_dialog import ExportDialog
+from cnnstudio.gui.dialogs.export_dialog import ExportDialog
 from tests.export.export_helpers import train_tiny
 
 

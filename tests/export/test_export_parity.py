@@ -11,11 +11,11 @@ import onnxruntime
 import pytest
 import torch
 
-from cnnstudio.cli_export import export_run
-from cnnstudio.core.export_model import ExportableModel
-from cnnstudio.core.runs import RunFolder
-from cnnstudio.core.threshold import set_run_threshold
-from cnnstudio.runner import load_run_model
+from cnnstudio.cli.export import export_run
+from cnnstudio.core.export.exported_model import ExportableModel
+from cnnstudio.core.runs.folder import RunFolder
+from cnnstudio.core.evaluate.threshold import set_run_threshold
+from cnnstudio.app.runner import load_run_model
 from tests.export.export_helpers import hwc, train_tiny, validation_images
 
 THRESHOLD = 0.37

@@ -6,8 +6,8 @@ import torch
 import torch.nn.functional as F
 
 from cnnstudio.core.config import ConvLayer, ModelConfig
-from cnnstudio.core.heads import build_classification_head
-from cnnstudio.core.model import CNNModel, build_model
+from cnnstudio.core.model.heads import build_classification_head
+from cnnstudio.core.model.network import CNNModel, build_model
 
 SIZE = 32
 

@@ -7,10 +7,10 @@ import torch
 
 from cnnstudio.bundled_plugins._box_head import build_box_head
 from cnnstudio.bundled_plugins._heatmap_head import build_heatmap_head
-from cnnstudio.core.gradcam import default_gradcam_layer, grad_cam
-from cnnstudio.core.heads import build_classification_head
-from cnnstudio.core.model import build_model
-from cnnstudio.errors import ConfigError
+from cnnstudio.core.evaluate.gradcam import default_gradcam_layer, grad_cam
+from cnnstudio.core.model.heads import build_classification_head
+from cnnstudio.core.model.network import build_model
+from cnnstudio.core.errors import ConfigError
 from gradcam_helpers import corner_images, tiny_config
 
 

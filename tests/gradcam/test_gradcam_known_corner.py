@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import torch
 
-from cnnstudio.core.gradcam import grad_cam
+from cnnstudio.core.evaluate.gradcam import grad_cam
 from gradcam_helpers import SIZE, corner_images, train_corner_model
 
 

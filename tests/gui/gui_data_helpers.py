@@ -9,8 +9,8 @@ from PIL import Image
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QAbstractSpinBox, QComboBox, QHBoxLayout, QWidget
 
-from cnnstudio.gui.data_view import DataView
-from cnnstudio.gui.dataset_panel import DatasetPanel
+from cnnstudio.gui.tabs.data.data_view import DataView
+from cnnstudio.gui.widgets.dataset_panel import DatasetPanel
 
 LOAD_TIMEOUT_MS = 60_000
 

@@ -22,7 +22,7 @@ def wait_for_evaluation(qtbot, view, split: str = "val", timeout: int = 60_000) 
 
 def open_evaluation_view(qtbot, controller, run: Path):
     """A new, shown EvaluationView on ``run``, once its validation report (or error) is on screen."""
-    from cnnstudio.gui.evaluation_view import EvaluationView
+    from cnnstudio.gui.tabs.evaluate.evaluation_view import EvaluationView
 
     view = EvaluationView(controller)
     qtbot.addWidget(view)

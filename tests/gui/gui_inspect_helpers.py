@@ -27,7 +27,7 @@ def tiny_config(dataset: str) -> RunConfig:
 
 def train_tiny(dataset: str, runs_root: Path) -> tuple[Path, list]:
     """Train the tiny config of ``dataset`` under ``runs_root``; (run folder, the events it emitted)."""
-    from cnnstudio.runner import train_run
+    from cnnstudio.app.runner import train_run
 
     events: list = []
     finished = train_run(tiny_config(dataset), runs_root=runs_root, observers=[events.append])

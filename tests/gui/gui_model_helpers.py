@@ -5,7 +5,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QComboBox, QSpinBox
 
-from cnnstudio.gui.model_view import ModelView
+from cnnstudio.gui.tabs.model.model_view import ModelView
 
 WAIT_MS = 30_000  # the first summary imports torch on the worker thread
 

@@ -15,7 +15,7 @@ def train_with_cli(base: Path, dataset: str) -> Path:
 
 def open_view(qtbot: Any, controller: Any, run: Path) -> Any:
     """A shown ThresholdView on ``run``, after its validation evaluation has arrived."""
-    from cnnstudio.gui.threshold_view import ThresholdView
+    from cnnstudio.gui.tabs.threshold.threshold_view import ThresholdView
 
     view = ThresholdView(controller)
     qtbot.addWidget(view)

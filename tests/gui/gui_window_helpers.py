@@ -19,7 +19,7 @@ def train_retail(root: Path, stopped: bool = False) -> Path:
     """A tiny retail run under ``root``: finished after one epoch, or stopped during its first (no best weights)."""
     from dataclasses import replace
 
-    from cnnstudio.runner import train_run
+    from cnnstudio.app.runner import train_run
 
     config = tiny_config("retail.products")
     if stopped:

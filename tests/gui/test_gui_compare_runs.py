@@ -23,7 +23,7 @@ def runs_root(tmp_path_factory) -> Path:
 
 @pytest.fixture
 def runs_view(qtbot, controller, runs_root, tmp_path):
-    from cnnstudio.gui.runs_view import RunsView
+    from cnnstudio.gui.tabs.runs.runs_view import RunsView
 
     controller.runs_root = tmp_path / "workspace"
     shutil.copytree(runs_root, controller.runs_root)

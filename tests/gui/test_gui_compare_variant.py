@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import Qt
 
-from cnnstudio.core.runs import RunFolder
+from cnnstudio.core.runs.folder import RunFolder
 from gui_compare_helpers import click_row, row_of, train_tiny
 
 

@@ -6,9 +6,9 @@ import numpy as np
 import torch
 from PySide6.QtCore import Qt
 
-from cnnstudio.core.imageset import ImageSet
-from cnnstudio.gui.data_view import DataView
-from cnnstudio.gui.thumbnail_model import ImageIndexRole
+from cnnstudio.core.data.imageset import ImageSet
+from cnnstudio.gui.tabs.data.data_view import DataView
+from cnnstudio.gui.tabs.data.thumbnail_model import ImageIndexRole
 from gui_data_helpers import data_widgets, load_dataset
 
 

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from PySide6.QtCore import QPoint, Qt
 
-from cnnstudio.gui.mistakes_gallery import GAP
+from cnnstudio.gui.tabs.evaluate.mistakes_gallery import GAP
 from tests.gui.gui_evaluate_helpers import train_tiny_run, wait_for_evaluation
 
 

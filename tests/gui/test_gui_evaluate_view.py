@@ -8,10 +8,10 @@ import numpy as np
 import pytest
 import torch
 
-from cnnstudio.core.gradcam import default_gradcam_layer, grad_cam
-from cnnstudio.gui.evaluation_view import NO_RUN, EvaluationView
-from cnnstudio.gui.mistakes_gallery import GRADCAM, HEAD_MAP, NO_OVERLAY
-from cnnstudio.runner import evaluate_run, load_run_model
+from cnnstudio.core.evaluate.gradcam import default_gradcam_layer, grad_cam
+from cnnstudio.gui.tabs.evaluate.evaluation_view import NO_RUN, EvaluationView
+from cnnstudio.gui.tabs.evaluate.mistakes_gallery import GRADCAM, HEAD_MAP, NO_OVERLAY
+from cnnstudio.app.runner import evaluate_run, load_run_model
 from tests.gui.gui_evaluate_helpers import click_cell, shown_matrix, train_tiny_run, wait_for_evaluation
 
 
@@ -148,7 +148,7 @@ def test_an_unreadable_run_folder_shows_an_inline_message(qtbot, view, controlle
 
 
 def test_a_non_empty_cell_never_reads_as_zero_percent() -> None:
-    from cnnstudio.gui.confusion_table import cell_tooltip, share_text
+    from cnnstudio.gui.tabs.evaluate.confusion_table import cell_tooltip, share_text
 
     assert share_text(1, 1 / 200) == "<1%" and share_text(0, 0.0) == "0%" and share_text(3, 3 / 80) == "4%"
     assert "<1% of the 200 'shoe' images" in cell_tooltip(1, 200, "shoe", "handbag")

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from cnnstudio.gui.evaluation_loader import MAX_REPORTS, EvaluationLoader
+from cnnstudio.gui.workers.evaluation_loader import MAX_REPORTS, EvaluationLoader
 
 
 def fake_run(root: Path, name: str) -> str:
@@ -32,7 +32,7 @@ def evaluations(monkeypatch, controller):
         time.sleep(0.05)  # long enough for a second request to arrive while this one runs
         return {"run": str(run_dir), "split": split, "call": len(calls)}
 
-    monkeypatch.setattr("cnnstudio.runner.evaluate_run", evaluate_run)
+    monkeypatch.setattr("cnnstudio.app.runner.evaluate_run", evaluate_run)
     return EvaluationLoader(controller), calls
 
 
@@ -84,7 +84,7 @@ def test_a_failing_evaluation_answers_with_a_readable_error(monkeypatch, control
     def broken(run_dir, **_):
         raise ValueError("weights have the wrong shape")
 
-    monkeypatch.setattr("cnnstudio.runner.evaluate_run", broken)
+    monkeypatch.setattr("cnnstudio.app.runner.evaluate_run", broken)
     loader = EvaluationLoader(controller)
     run = fake_run(tmp_path, "broken")
     with qtbot.waitSignal(loader.ready) as signal:

@@ -8,11 +8,11 @@ import numpy as np
 import pytest
 import torch
 
-from cnnstudio.core.gradcam import grad_cam
-from cnnstudio.gui.explain_controls import GRADCAM, HEAD, NONE
-from cnnstudio.gui.images import overlay_heatmap
-from cnnstudio.gui.predict_view import PredictView
-from cnnstudio.runner import load_run_model
+from cnnstudio.core.evaluate.gradcam import grad_cam
+from cnnstudio.gui.tabs.predict.explain_controls import GRADCAM, HEAD, NONE
+from cnnstudio.gui.widgets.images import overlay_heatmap
+from cnnstudio.gui.tabs.predict.predict_view import PredictView
+from cnnstudio.app.runner import load_run_model
 from gui_inspect_helpers import predict, shown_view, train_tiny, write_png
 
 

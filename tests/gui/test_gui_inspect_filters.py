@@ -7,7 +7,7 @@ import pytest
 from PySide6.QtCore import Qt
 
 from cnnstudio.core.events import Snapshot
-from cnnstudio.gui.filters_view import FiltersView
+from cnnstudio.gui.tabs.filters.filters_view import FiltersView
 from gui_inspect_helpers import shown_view, train_tiny
 
 

@@ -6,8 +6,8 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel
 
-from cnnstudio.gui.plugins_dialog import PLUGIN_COLUMNS, PluginsDialog
-from cnnstudio.plugins import get_plugin_manager
+from cnnstudio.gui.dialogs.plugins_dialog import PLUGIN_COLUMNS, PluginsDialog
+from cnnstudio.host.manager import get_plugin_manager
 
 BUNDLED = ("retail", "manufacturing", "documents", "logos", "mvtec_folders", "yolo_folders", "class_folders")
 

@@ -7,7 +7,7 @@ from PySide6.QtCore import QMimeData, QPoint, Qt, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QApplication
 
-from cnnstudio.gui.predict_view import NO_RUN, PredictView
+from cnnstudio.gui.tabs.predict.predict_view import NO_RUN, PredictView
 from gui_inspect_helpers import predict, shown_view, train_tiny, write_png
 
 

@@ -7,7 +7,7 @@ import shutil
 import pytest
 from PySide6.QtCore import Qt
 
-from cnnstudio.gui.runs_view import COLUMNS, RunsView
+from cnnstudio.gui.tabs.runs.runs_view import COLUMNS, RunsView
 from gui_inspect_helpers import train_tiny
 
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from PySide6.QtCore import QPoint, Qt
 
-from cnnstudio.core.presets import preset
-from cnnstudio.core.summary import summarize
-from cnnstudio.gui.summary_table import format_count
+from cnnstudio.core.model.presets import preset
+from cnnstudio.core.model.summary import summarize
+from cnnstudio.gui.tabs.model.summary_table import format_count
 from gui_model_helpers import choose, shown_model_view, type_into, wait_for_summary
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from cnnstudio.core.presets import apply_preset
+from cnnstudio.core.model.presets import apply_preset
 from gui_model_helpers import choose, combo_data, shown_model_view, wait_for_summary
 
 
@@ -60,7 +60,7 @@ def test_gui_model_summary_counts_the_datasets_classes(qtbot, controller):
 
 
 def test_gui_model_summary_ends_with_the_chosen_heads_own_layers(qtbot, controller):
-    from cnnstudio.core.model import build_model
+    from cnnstudio.core.model.network import build_model
 
     view = shown_model_view(qtbot, controller)
     _load(qtbot, controller, "manufacturing.surfaces")  # default head: heatmap

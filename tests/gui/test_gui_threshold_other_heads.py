@@ -8,7 +8,7 @@ from gui_threshold_helpers import open_view, shown_counts
 from PySide6.QtCore import Qt
 from tiny_runs import train_tiny_run, validation_predictions
 
-from cnnstudio.core.threshold import run_threshold
+from cnnstudio.core.evaluate.threshold import run_threshold
 
 
 @pytest.fixture(scope="module")
@@ -23,7 +23,7 @@ def two_class_run(tmp_path_factory):
 
 
 def test_a_five_class_run_shows_the_explanation(qtbot, controller, five_class_run) -> None:
-    from cnnstudio.gui.threshold_view import ThresholdView
+    from cnnstudio.gui.tabs.threshold.threshold_view import ThresholdView
 
     view = ThresholdView(controller)
     qtbot.addWidget(view)
@@ -63,7 +63,7 @@ def test_a_two_class_classifier_gets_the_studio_and_predict_applies_its_saved_th
 
 
 def test_without_a_run_the_view_says_what_to_do(qtbot, controller) -> None:
-    from cnnstudio.gui.threshold_view import ThresholdView
+    from cnnstudio.gui.tabs.threshold.threshold_view import ThresholdView
 
     view = ThresholdView(controller)
     qtbot.addWidget(view)

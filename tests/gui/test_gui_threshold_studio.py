@@ -12,8 +12,8 @@ from gui_threshold_helpers import open_view, shown_counts, train_with_cli
 from PySide6.QtCore import Qt
 from tiny_runs import validation_predictions
 
-from cnnstudio.core.threshold import run_threshold
-from cnnstudio.core.threshold_curves import confusion_at, highest_threshold_with_recall, lowest_threshold_with_fpr
+from cnnstudio.core.evaluate.threshold import run_threshold
+from cnnstudio.core.evaluate.threshold_curves import confusion_at, highest_threshold_with_recall, lowest_threshold_with_fpr
 
 
 @pytest.fixture(scope="module")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from cnnstudio.core.events import BatchEnded, EpochEnded, RunStarted
-from cnnstudio.gui.train_progress import TrainingProgress
+from cnnstudio.gui.tabs.train.train_progress import TrainingProgress
 
 
 def started(epochs: int = 3, num_batches: int = 5) -> RunStarted:

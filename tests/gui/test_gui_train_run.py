@@ -7,7 +7,7 @@ from pathlib import Path
 from PySide6.QtCore import Qt
 
 from cnnstudio.core.events import BatchEnded, CheckpointWritten, EpochEnded, RunFailed, RunFinished
-from cnnstudio.gui.train_view import TrainView
+from cnnstudio.gui.tabs.train.train_view import TrainView
 from gui_train_helpers import DialogCloser, load_tiny, use_tiny_model
 
 RUN_TIMEOUT_MS = 90_000

@@ -10,7 +10,7 @@ import signal
 from PySide6.QtCore import Qt
 
 from cnnstudio.core.events import Advice, CheckpointWritten, RunFailed, RunFinished
-from cnnstudio.core.runs import RunFolder
+from cnnstudio.core.runs.folder import RunFolder
 from gui_train_helpers import HUGE_DATASET, DialogCloser, load_tiny, use_huge_model, use_tiny_model
 
 START_TIMEOUT_MS = 90_000

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import replace
 
 from cnnstudio.core.config import RunConfig
-from cnnstudio.core.presets import apply_preset
-from cnnstudio.gui.preferences_dialog import PreferencesDialog
+from cnnstudio.core.model.presets import apply_preset
+from cnnstudio.gui.dialogs.preferences_dialog import PreferencesDialog
 
 
 def test_a_saved_config_reopens_with_its_model_training_and_dataset(window, qtbot, tmp_path) -> None:
@@ -52,7 +52,7 @@ def test_preferences_refuse_a_file_as_workspace_and_accept_a_new_folder(qtbot, t
 
 
 def test_the_status_bar_names_the_training_device_and_threads(window) -> None:
-    from cnnstudio.training_process import default_threads
+    from cnnstudio.app.training_process import default_threads
 
     threads = default_threads()
     assert f"{threads} thread{'s' if threads != 1 else ''}" in window.device_label.text()

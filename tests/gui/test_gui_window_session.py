@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from cnnstudio.core.presets import apply_preset
+from cnnstudio.core.model.presets import apply_preset
 from cnnstudio.gui.controller import StudioController
 from cnnstudio.gui.main_window import MainWindow
 

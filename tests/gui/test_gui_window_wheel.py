@@ -6,7 +6,7 @@ from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtGui import QWheelEvent
 from PySide6.QtWidgets import QApplication, QWidget
 
-from cnnstudio.gui.wheel_guard import GUARD_NAME, WheelGuard, install_wheel_guard
+from cnnstudio.gui.widgets.wheel_guard import GUARD_NAME, WheelGuard, install_wheel_guard
 
 
 def turn_wheel(widget: QWidget, notches: int) -> QWheelEvent:

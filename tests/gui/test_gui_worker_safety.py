@@ -9,8 +9,8 @@ import threading
 
 from PySide6.QtCore import QObject, Qt
 
-from cnnstudio.gui.background import in_background, running_workers, wait_for_background
-from cnnstudio.gui.gui_thread_gc import GuiThreadGarbageCollector, collect_due_garbage
+from cnnstudio.gui.workers.background import in_background, running_workers, wait_for_background
+from cnnstudio.gui.workers.gui_thread_gc import GuiThreadGarbageCollector, collect_due_garbage
 
 
 class CycleHolder(QObject):
@@ -25,7 +25,7 @@ def test_a_torch_worker_finds_the_thread_count_set_before_it_runs() -> None:
     # A fresh process, as the app is: here in-process training in other tests' fixtures moves the count.
     code = (
         "import torch\n"
-        "from cnnstudio.gui.background import GUI_TORCH_THREADS, in_background, wait_for_background\n"
+        "from cnnstudio.gui.workers.background import GUI_TORCH_THREADS, in_background, wait_for_background\n"
         "torch.set_num_threads(GUI_TORCH_THREADS + 1)\n"
         "seen = []\n"
         "in_background('probe', lambda: seen.append(torch.get_num_threads()), uses_torch=True)\n"

@@ -7,9 +7,9 @@ from typing import Any, Callable
 import torch
 
 from cnnstudio.core.config import ConvLayer, ModelConfig, RunConfig, TrainingConfig
-from cnnstudio.core.heads import Targets
-from cnnstudio.core.imageset import ImageSet
-from cnnstudio.core.model import CNNModel, build_model
+from cnnstudio.core.model.heads import Targets
+from cnnstudio.core.data.imageset import ImageSet
+from cnnstudio.core.model.network import CNNModel, build_model
 
 
 def squares(count: int = 64, size: int = 32, seed: int = 0, rate: float = 0.5) -> ImageSet:

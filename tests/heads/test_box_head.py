@@ -8,9 +8,9 @@ import pytest
 import torch
 
 from cnnstudio.bundled_plugins._box_head import BoxHead, build_box_head
-from cnnstudio.core import metrics
-from cnnstudio.core.heads import Targets
-from cnnstudio.errors import ConfigError
+from cnnstudio.core.evaluate import metrics
+from cnnstudio.core.model.heads import Targets
+from cnnstudio.core.errors import ConfigError
 from heads_helpers import batch_of, fit_steps, squares, tiny_model
 
 

@@ -8,10 +8,10 @@ import pytest
 
 from cnnstudio.bundled_plugins._box_head import build_box_head
 from cnnstudio.bundled_plugins._heatmap_head import build_heatmap_head
-from cnnstudio.core.evaluation import evaluate
-from cnnstudio.core.prediction import load_trained_model
-from cnnstudio.core.train import Trainer
-from cnnstudio.specs import HeadSpec
+from cnnstudio.core.evaluate.evaluation import evaluate
+from cnnstudio.core.evaluate.prediction import load_trained_model
+from cnnstudio.core.train.trainer import Trainer
+from cnnstudio.core.specs import HeadSpec
 from heads_helpers import squares, tiny_run_config
 
 

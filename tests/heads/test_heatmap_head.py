@@ -8,8 +8,8 @@ import pytest
 import torch
 
 from cnnstudio.bundled_plugins._heatmap_head import HeatmapHead, build_heatmap_head, mask_cells
-from cnnstudio.core.heads import Targets
-from cnnstudio.errors import ConfigError
+from cnnstudio.core.model.heads import Targets
+from cnnstudio.core.errors import ConfigError
 from heads_helpers import batch_of, fit_steps, squares, tiny_model
 
 

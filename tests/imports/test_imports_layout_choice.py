@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from cnnstudio.core.config import ConvLayer, DatasetConfig, HeadConfig, ModelConfig, RunConfig, TrainingConfig
-from cnnstudio.plugins import get_plugin_manager
-from cnnstudio.runner import train_run
+from cnnstudio.host.manager import get_plugin_manager
+from cnnstudio.app.runner import train_run
 from imports_helpers import background, make_mvtec, make_yolo, save
 
 

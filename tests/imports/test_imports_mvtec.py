@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 import torch
 
-from cnnstudio.errors import DatasetError
-from cnnstudio.plugins import get_plugin_manager
+from cnnstudio.core.errors import DatasetError
+from cnnstudio.host.manager import get_plugin_manager
 from imports_helpers import MVTEC_DEFECTS, RED, defect_image, make_mvtec, save, text_named_png, truncated_png
 
 

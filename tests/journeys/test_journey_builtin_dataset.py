@@ -9,7 +9,7 @@ from pathlib import Path
 
 from PySide6.QtWidgets import QApplication, QMessageBox
 
-from cnnstudio.core.threshold import run_threshold
+from cnnstudio.core.evaluate.threshold import run_threshold
 from journey_driver import Studio
 from user_photos import own_photo
 

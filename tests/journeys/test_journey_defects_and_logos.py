@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
-from cnnstudio.core.threshold import run_threshold
+from cnnstudio.core.evaluate.threshold import run_threshold
 from journey_driver import Studio
 from user_photos import mvtec_category, yolo_folder
 

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 import torch
 
-from cnnstudio.errors import ConfigError
+from cnnstudio.core.errors import ConfigError
 
 from logos_helpers import PLUGIN_PATH, generate, load_logos_module, logos
 

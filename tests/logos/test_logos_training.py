@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from cnnstudio.core.config import ConvLayer, ModelConfig, RunConfig, TrainingConfig
-from cnnstudio.plugins import StudioPluginManager
-from cnnstudio.runner import load_run_model, resolve_head, train_run
+from cnnstudio.host.manager import StudioPluginManager
+from cnnstudio.app.runner import load_run_model, resolve_head, train_run
 
 
 @pytest.fixture(scope="module")

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 import torch
 
-from cnnstudio.errors import ConfigError
+from cnnstudio.core.errors import ConfigError
 from manufacturing_helpers import PLUGIN_PATH, load_manufacturing_module, surfaces
 
 DEFECT_CLASSES = ["ok", "scratch", "crack", "spot", "dent", "contamination"]

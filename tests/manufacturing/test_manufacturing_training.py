@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from cnnstudio.core.config import ConvLayer, DatasetConfig, HeadConfig, ModelConfig, RunConfig, TrainingConfig
-from cnnstudio.core.runs import RunFolder
-from cnnstudio.plugins import get_plugin_manager
-from cnnstudio.runner import load_run_model, train_run
+from cnnstudio.core.runs.folder import RunFolder
+from cnnstudio.host.manager import get_plugin_manager
+from cnnstudio.app.runner import load_run_model, train_run
 from manufacturing_helpers import load_manufacturing_module
 
 

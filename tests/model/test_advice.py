@@ -4,7 +4,7 @@ import dataclasses
 
 import pytest
 
-from cnnstudio.core.advice import (
+from cnnstudio.core.train.advice import (
     FILTERS_WARNING,
     OVERFIT_GAP,
     OVERFIT_MIN_EPOCH,
@@ -13,7 +13,7 @@ from cnnstudio.core.advice import (
     overfitting_advice,
 )
 from cnnstudio.core.config import ConvLayer, ModelConfig, RunConfig
-from cnnstudio.core.presets import apply_preset, preset
+from cnnstudio.core.model.presets import apply_preset, preset
 
 
 def codes(advice):

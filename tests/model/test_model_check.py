@@ -2,7 +2,7 @@
 
 from torch import nn
 
-from cnnstudio.core.model_check import check_forward
+from cnnstudio.core.model.model_check import check_forward
 
 
 def test_published_simple_cnn_is_caught_with_4096_vs_1024_and_40_rows(published_simple_cnn):

@@ -5,11 +5,11 @@ import dataclasses
 import pytest
 
 from cnnstudio.core.config import ConvLayer, ModelConfig
-from cnnstudio.core.heads import build_classification_head
-from cnnstudio.core.model import build_model
-from cnnstudio.core.presets import PRESETS, preset
-from cnnstudio.core.summary import check_model_config, require_trainable, summarize
-from cnnstudio.errors import ConfigError
+from cnnstudio.core.model.heads import build_classification_head
+from cnnstudio.core.model.network import build_model
+from cnnstudio.core.model.presets import PRESETS, preset
+from cnnstudio.core.model.summary import check_model_config, require_trainable, summarize
+from cnnstudio.core.errors import ConfigError
 
 
 def test_seed_summary_matches_hand_computation():
@@ -97,7 +97,7 @@ def test_format_table_lists_every_layer_and_the_totals():
 def test_summary_with_any_registered_head_counts_what_torch_builds(head_id, name):
     import torch
 
-    from cnnstudio.plugins import get_plugin_manager
+    from cnnstudio.host.manager import get_plugin_manager
 
     (config, _), spec = preset(name), get_plugin_manager().head(head_id)
     summary = summarize(config, 3, head_build=spec.build)

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from cnnstudio.plugins import FOLDER_PACKAGE, StudioPluginManager
+from cnnstudio.host.manager import FOLDER_PACKAGE, StudioPluginManager
 
 FIXTURES = Path(__file__).parent / "fixtures"
 

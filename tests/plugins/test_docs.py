@@ -6,14 +6,14 @@ import ast
 import re
 from pathlib import Path
 
-from cnnstudio.plugins import StudioPluginManager
+from cnnstudio.host.manager import StudioPluginManager
 
 REPO = Path(__file__).resolve().parents[2]
 DOCS = (REPO / "docs" / "plugins.md").read_text()
 
 
 def hookspec_names() -> list[str]:
-    tree = ast.parse((REPO / "cnnstudio" / "hookspecs.py").read_text())
+    tree = ast.parse((REPO / "cnnstudio" / "host" / "hookspecs.py").read_text())
     return [node.name for node in tree.body if isinstance(node, ast.FunctionDef)]
 
 

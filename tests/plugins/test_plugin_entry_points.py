@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from cnnstudio.plugins import StudioPluginManager
+from cnnstudio.host.manager import StudioPluginManager
 
 PLUGIN = '''
 from cnnstudio.plugin_api import DatasetSpec, hookimpl

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from cnnstudio.core.events import EpochEnded
-from cnnstudio.errors import CNNStudioError, ConfigError, DatasetError
-from cnnstudio.plugins import StudioPluginManager, bundled_plugins_dir
+from cnnstudio.core.errors import CNNStudioError, ConfigError, DatasetError
+from cnnstudio.host.manager import StudioPluginManager, bundled_plugins_dir
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -180,7 +180,7 @@ def test_folder_plugin_named_like_a_loaded_one_is_refused(tmp_path):
 def test_bundled_order_follows_plugin_priority_then_name():
     import types
 
-    from cnnstudio.plugin_discovery import bundled_sort_key
+    from cnnstudio.host.discovery import bundled_sort_key
 
     modules = {name: types.ModuleType(name) for name in ("generic", "yolo", "aaa", "first", "mvtec")}
     modules["generic"].PLUGIN_PRIORITY = 100

@@ -8,7 +8,7 @@ import sys
 
 SCRIPT = """
 import json, sys
-from cnnstudio.plugins import get_plugin_manager
+from cnnstudio.host.manager import get_plugin_manager
 manager = get_plugin_manager()
 print(json.dumps({
     "torch": "torch" in sys.modules,
@@ -31,7 +31,7 @@ def test_constructing_the_manager_with_all_bundled_plugins_imports_no_torch(tmp_
 def test_internal_head_builds_a_real_classifier_on_demand():
     import torch
 
-    from cnnstudio.plugins import StudioPluginManager
+    from cnnstudio.host.manager import StudioPluginManager
 
     head = StudioPluginManager(builtins=False, entry_points=False, folders=[]).head("classification")
     module = head.build((4, 2, 2), 3, {})

@@ -25,7 +25,7 @@ REPO = Path(__file__).resolve().parents[2]
 SCRIPT = """
 import json, sys
 import cnnstudio
-from cnnstudio.plugins import StudioPluginManager, bundled_plugins_dir
+from cnnstudio.host.manager import StudioPluginManager, bundled_plugins_dir
 manager = StudioPluginManager(entry_points=False, folders=[])
 print(json.dumps({
     "package": cnnstudio.__file__,

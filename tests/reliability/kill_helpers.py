@@ -17,10 +17,12 @@ WRITE_PAUSE_S = 0.02  # widens the windows between the files of one checkpoint
 def train_or_resume(config_path: str, run_dir: str, widen_windows: bool) -> None:
     import torch
 
-    from cnnstudio.core import atomic, checkpoint, runs
+    from cnnstudio.core import atomic
+
+    from cnnstudio.core.runs import checkpoint, folder as runs
     from cnnstudio.core.config import RunConfig
-    from cnnstudio.errors import CNNStudioError, ConfigError
-    from cnnstudio.runner import resume_run, train_run
+    from cnnstudio.core.errors import CNNStudioError, ConfigError
+    from cnnstudio.app.runner import resume_run, train_run
 
     torch.set_num_threads(1)
     if widen_windows:
@@ -60,4 +62,4 @@ def _refuse(run_dir: str, error: Exception) -> None:
 
 
 def preload_modules() -> list[str]:
-    return ["torch", "cnnstudio.runner", "cnnstudio.plugins", "kill_helpers"]
+    return ["torch", "cnnstudio.app.runner", "cnnstudio.host.manager", "kill_helpers"]

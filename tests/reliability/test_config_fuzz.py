@@ -33,7 +33,7 @@ from hypothesis import strategies as st
 
 from cnnstudio.core.config import RunConfig
 from cnnstudio.core.shorten import shown
-from cnnstudio.errors import CNNStudioError, ConfigError
+from cnnstudio.core.errors import CNNStudioError, ConfigError
 
 # ---- 1. a corpus of hostile config files -----------------------------------------------
 
@@ -144,7 +144,7 @@ def test_a_dataset_id_too_long_for_the_file_system_is_one_line(tmp_path):
     for dataset_id in ("d" * 300, "./" + "d" * 300, "folder:/" + "d" * 4000):
         config, message = load_text(tmp_path, f'[dataset]\nid = "{dataset_id}"\n')
         assert config is not None, message  # a name, not a crash; the host says it is not there
-        from cnnstudio.plugins import get_plugin_manager
+        from cnnstudio.host.manager import get_plugin_manager
 
         with pytest.raises(CNNStudioError) as caught:
             get_plugin_manager().dataset(config.dataset.id)

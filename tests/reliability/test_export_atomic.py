@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from cnnstudio.cli import main
-from cnnstudio.core.export_parity import MISSING, STALE, UNVERIFIED, read_parity_report
-from cnnstudio.core.report_model_sections import parity_section, read_parity_files
+from cnnstudio.cli.main import main
+from cnnstudio.core.export.parity import MISSING, STALE, UNVERIFIED, read_parity_report
+from cnnstudio.core.report.model_sections import parity_section, read_parity_files
 from tests.export.export_helpers import train_tiny
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -49,7 +49,7 @@ def test_a_failed_export_keeps_the_old_file_and_report_and_exits_2_naming_the_fi
     # RLIMIT_FSIZE below the model's size: writing it raises EFBIG (Python ignores SIGXFSZ).
     script = textwrap.dedent(f"""
         import resource, sys
-        from cnnstudio.cli import main
+        from cnnstudio.cli.main import main
         resource.setrlimit(resource.RLIMIT_FSIZE, ({len(before_model) // 2}, resource.RLIM_INFINITY))
         sys.exit(main(["export", {str(exported)!r}, "--format", "onnx"]))
     """)
@@ -116,7 +116,7 @@ def test_a_crash_in_the_check_leaves_the_old_files_and_no_temporaries(exported, 
     def broken(*args, **kwargs):
         raise RuntimeError("onnxruntime fell over")
 
-    monkeypatch.setattr("cnnstudio.core.export.parity_check", broken)
+    monkeypatch.setattr("cnnstudio.core.export.exporter.parity_check", broken)
     assert main(["export", str(exported), "--format", "torchscript", "--out", str(target)]) == 3
     capsys.readouterr()
     assert target.read_bytes() == b"the old model"

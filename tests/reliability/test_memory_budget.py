@@ -21,12 +21,12 @@ from pathlib import Path
 import pytest
 
 from cnnstudio.core.config import ConvLayer, RunConfig
-from cnnstudio.core.memory_budget import (
+from cnnstudio.core.model.memory_budget import (
     ACCELERATOR, MEMORY, WARN_SHARE, available_memory, check_memory, estimate_training_memory,
 )
-from cnnstudio.core.presets import PRESETS, apply_preset
-from cnnstudio.core.summary import summarize
-from cnnstudio.errors import ConfigError
+from cnnstudio.core.model.presets import PRESETS, apply_preset
+from cnnstudio.core.model.summary import summarize
+from cnnstudio.core.errors import ConfigError
 
 ROOT = Path(__file__).resolve().parents[2]
 GIB = 2**30
@@ -72,7 +72,7 @@ def _address_space_cap(gib: float):
 
 SUMMARY_UNDER_LIMIT = textwrap.dedent("""
     import contextlib, io, json, re, resource, sys, time
-    from cnnstudio.cli import main
+    from cnnstudio.cli.main import main
     with contextlib.redirect_stdout(io.StringIO()):
         assert main(["summary", "--preset", "seed"]) == 0  # imports and plugins loaded, outside the budget
     vm = int(re.search(r"VmSize:\\s+(\\d+) kB", open("/proc/self/status").read()).group(1)) * 1024
@@ -138,8 +138,8 @@ def test_train_refuses_200000_images_of_512px_in_words_before_generating_anythin
 
 
 def test_prepare_refuses_before_the_loader_runs_and_warns_near_the_limit(monkeypatch):
-    import cnnstudio.runner as runner
-    from cnnstudio.plugins import get_plugin_manager
+    import cnnstudio.app.runner as runner
+    from cnnstudio.host.manager import get_plugin_manager
 
     manager = get_plugin_manager()
     spec = manager.dataset("retail.products")
@@ -171,8 +171,8 @@ def test_prepare_refuses_before_the_loader_runs_and_warns_near_the_limit(monkeyp
 
 @pytest.mark.parametrize("name", PRESETS)
 def test_parameter_parts_match_the_real_model_for_every_preset(name):
-    from cnnstudio.core.heads import build_classification_head
-    from cnnstudio.core.model import build_model
+    from cnnstudio.core.model.heads import build_classification_head
+    from cnnstudio.core.model.network import build_model
 
     config = apply_preset(RunConfig(), name)
     real = sum(p.numel() for p in build_model(config.model, build_classification_head, 3).parameters())
@@ -185,8 +185,8 @@ def test_parameter_parts_match_the_real_model_for_every_preset(name):
 
 @pytest.mark.parametrize("head_id", ["box", "heatmap"])
 def test_plugin_heads_are_counted_on_meta_like_the_real_ones(head_id):
-    from cnnstudio.core.model import build_model
-    from cnnstudio.plugins import get_plugin_manager
+    from cnnstudio.core.model.network import build_model
+    from cnnstudio.host.manager import get_plugin_manager
 
     build = get_plugin_manager().head(head_id).build
     config = RunConfig()
@@ -263,9 +263,9 @@ def test_available_memory_reads_the_machine():
 # ---- (d) the Model tab shows it ----------------------------------------------------------
 
 def test_model_tab_shows_the_training_memory_and_blocks_a_run_that_cannot_fit(qtbot, tmp_path, monkeypatch):
-    import cnnstudio.core.memory_budget as memory_budget
+    import cnnstudio.core.model.memory_budget as memory_budget
     from cnnstudio.gui.controller import StudioController
-    from cnnstudio.gui.model_view import ModelView
+    from cnnstudio.gui.tabs.model.model_view import ModelView
 
     monkeypatch.setattr(memory_budget, "available_memory", lambda: 8 * GIB)
     controller = StudioController(runs_root=tmp_path / "runs")
@@ -290,8 +290,8 @@ def test_model_tab_shows_the_training_memory_and_blocks_a_run_that_cannot_fit(qt
 
 
 def test_a_front_end_can_refuse_to_load_a_dataset_that_cannot_fit():
-    from cnnstudio.core.memory_budget import check_dataset_fits
-    from cnnstudio.plugins import get_plugin_manager
+    from cnnstudio.core.model.memory_budget import check_dataset_fits
+    from cnnstudio.host.manager import get_plugin_manager
 
     spec = get_plugin_manager().dataset("manufacturing.surfaces")  # defect masks: 4 bytes a pixel
     options = spec.resolve_options({"count": 200_000, "size": 512})
@@ -302,7 +302,7 @@ def test_a_front_end_can_refuse_to_load_a_dataset_that_cannot_fit():
 
 
 def test_a_summary_head_that_cannot_be_built_on_meta_is_built_for_real_when_small():
-    from cnnstudio.core.heads import build_classification_head
+    from cnnstudio.core.model.heads import build_classification_head
 
     def needs_real_tensors(feature, num_classes, options):
         import torch
@@ -333,7 +333,7 @@ def test_a_flattened_classifier_is_told_to_pool_and_a_pooled_one_to_use_fewer_fi
 def test_the_data_tab_refuses_a_dataset_larger_than_memory_before_generating_it(qtbot, tmp_path, monkeypatch):
     from PySide6.QtCore import QSettings
 
-    import cnnstudio.core.memory_budget as memory_budget
+    import cnnstudio.core.model.memory_budget as memory_budget
     from cnnstudio.gui.main_window import MainWindow
 
     monkeypatch.setenv("CNNSTUDIO_RUNS_DIR", str(tmp_path / "runs"))

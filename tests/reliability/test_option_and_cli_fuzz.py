@@ -24,9 +24,9 @@ from config_fuzz_helpers import (
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cnnstudio import cli
-from cnnstudio.errors import ConfigError
-from cnnstudio.specs import DatasetOption, HeadSpec
+from cnnstudio.cli import main as cli
+from cnnstudio.core.errors import ConfigError
+from cnnstudio.core.specs import DatasetOption, HeadSpec
 
 # ---- dataset options and head options ----------------------------------------------------
 
@@ -70,7 +70,7 @@ def test_a_head_that_declares_its_options_names_an_unknown_one():
 
 
 def test_the_classification_head_refuses_unknown_options():
-    from cnnstudio.core.heads import build_classification_head
+    from cnnstudio.core.model.heads import build_classification_head
 
     build_classification_head((8, 2, 2), 2, {"global_pool": "max", "input_size": 64})
     with pytest.raises(ConfigError, match=r"head.options.treshold is not an option of the classification head "
@@ -83,7 +83,7 @@ def test_the_classification_head_refuses_unknown_options():
                                      {"box_weight": 10**5000}, {"mask_weight": math.inf}, {"k" * BIG: 1},
                                      {"mask_weight": 10**400}, {"box_weight": -math.inf}], ids=short_id)
 def test_plugin_heads_refuse_hostile_options_in_one_line(head, options):
-    from cnnstudio.plugins import get_plugin_manager
+    from cnnstudio.host.manager import get_plugin_manager
 
     with pytest.raises(ConfigError) as caught:
         get_plugin_manager().head(head).build((8, 2, 2), 2, {**options, "input_size": 64})
@@ -191,7 +191,7 @@ def test_unknown_head_options_exit_2_naming_the_key_and_the_known_ones(tmp_path,
     assert "head.options.mask_wieght is not an option of the heatmap head" in refused(
         ["summary", "--head=heatmap", f"--config={config}"])
     # A head that declares its options is checked before the dataset loads.
-    from cnnstudio.plugins import get_plugin_manager
+    from cnnstudio.host.manager import get_plugin_manager
 
     manager = get_plugin_manager()
     declared = dataclasses.replace(manager.head("classification"), options=("global_pool",))

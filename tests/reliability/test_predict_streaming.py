@@ -20,7 +20,7 @@ from safetensors import safe_open
 from safetensors.torch import load_file, save_file
 from tiny_runs import train_tiny_run
 
-from cnnstudio.cli import main
+from cnnstudio.cli.main import main
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -111,8 +111,7 @@ def test_peak_memory_does_not_grow_with_the_number_of_large_photos(tiny_run, tmp
 
 def _counting_reader(monkeypatch: pytest.MonkeyPatch, on_read=None) -> list[Path]:
     """Record every file prediction decodes (and call ``on_read(path)`` first)."""
-    from cnnstudio.core import prediction
-
+    from cnnstudio.core.evaluate import prediction
     read: list[Path] = []
     real = prediction.read_image_and_size
 
@@ -127,7 +126,7 @@ def _counting_reader(monkeypatch: pytest.MonkeyPatch, on_read=None) -> list[Path
 
 
 def test_the_first_prediction_comes_after_one_batch_is_decoded_not_all(tiny_run, tmp_path, monkeypatch):
-    from cnnstudio.runner import load_run_model
+    from cnnstudio.app.runner import load_run_model
 
     files = [_png(tmp_path / f"p{i:02d}.png", (10 * i, 40, 200 - 5 * i)) for i in range(20)]
     model = load_run_model(tiny_run)
@@ -144,7 +143,7 @@ def test_the_first_prediction_comes_after_one_batch_is_decoded_not_all(tiny_run,
 
 @pytest.mark.parametrize("as_json", [False, True])
 def test_predict_prints_results_before_it_reads_the_last_file(tiny_run, tmp_path, monkeypatch, as_json):
-    from cnnstudio.core.prediction import PREDICT_BATCH
+    from cnnstudio.core.evaluate.prediction import PREDICT_BATCH
 
     files = [_png(tmp_path / f"p{i:02d}.png", (10 * i, 40, 200 - 5 * i)) for i in range(PREDICT_BATCH + 3)]
     stdout = io.StringIO()
@@ -168,8 +167,8 @@ def test_predict_prints_results_before_it_reads_the_last_file(tiny_run, tmp_path
 
 def test_drafted_jpeg_predictions_match_the_full_size_decode(tiny_run, tmp_path):
     """Large JPEGs are decoded at a reduced draft size; the model sees (nearly) the same input."""
-    from cnnstudio.core.image_io import read_image
-    from cnnstudio.runner import load_run_model
+    from cnnstudio.core.data.image_io import read_image
+    from cnnstudio.app.runner import load_run_model
 
     model = load_run_model(tiny_run)
     photo = _photo(tmp_path / "wide photo.jpg", 2400, 1600, seed=3)
@@ -180,7 +179,7 @@ def test_drafted_jpeg_predictions_match_the_full_size_decode(tiny_run, tmp_path)
 
 
 def test_a_drafted_turned_jpeg_reports_its_whole_upright_size(tmp_path):
-    from cnnstudio.core.image_io import read_image_and_size
+    from cnnstudio.core.data.image_io import read_image_and_size
 
     path = tmp_path / "turned.jpg"
     exif = Image.Exif()

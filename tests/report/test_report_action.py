@@ -9,7 +9,7 @@ from PySide6.QtCore import Qt, QUrl
 from PySide6.QtWidgets import QMessageBox, QWidget
 
 from cnnstudio.gui.controller import StudioController
-from cnnstudio.gui.report_action import NO_RUN, ReportAction
+from cnnstudio.gui.workers.report_action import NO_RUN, ReportAction
 
 from report_helpers import parse_page, train_tiny_run
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from cnnstudio.cli import main
+from cnnstudio.cli.main import main
 
 from report_helpers import parse_page, section, train_tiny_run
 

@@ -8,13 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from cnnstudio.core.export import write_parity
-from cnnstudio.core.export_parity import ParityReport
-from cnnstudio.core.report import write_report
-from cnnstudio.core.report_html import fmt
-from cnnstudio.core.runs import RunFolder
-from cnnstudio.errors import CNNStudioError, RunError
-from cnnstudio.runner import evaluate_run
+from cnnstudio.core.export.exporter import write_parity
+from cnnstudio.core.export.parity import ParityReport
+from cnnstudio.core.report.render import write_report
+from cnnstudio.core.report.html import fmt
+from cnnstudio.core.runs.folder import RunFolder
+from cnnstudio.core.errors import CNNStudioError, RunError
+from cnnstudio.app.runner import evaluate_run
 
 from report_helpers import decode_png, parse_page, section, train_tiny_run
 

@@ -49,8 +49,8 @@ def train_seed_model(images: Any, epochs: int = 3, seed: int = 0, threads: int =
     import torch
 
     from cnnstudio.core.config import ConvLayer, ModelConfig
-    from cnnstudio.core.heads import build_classification_head
-    from cnnstudio.core.model import build_model
+    from cnnstudio.core.model.heads import build_classification_head
+    from cnnstudio.core.model.network import build_model
 
     previous_threads = torch.get_num_threads()
     torch.set_num_threads(threads)

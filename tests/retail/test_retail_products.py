@@ -9,7 +9,7 @@ import textwrap
 import pytest
 import torch
 
-from cnnstudio.errors import ConfigError
+from cnnstudio.core.errors import ConfigError
 
 
 def test_registers_the_retail_products_dataset_with_its_options(retail):

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from cnnstudio.cli import main
+from cnnstudio.cli.main import main
 from cnnstudio.core.config import RunConfig
-from cnnstudio.core.runs import RunFolder
-from cnnstudio.errors import ConfigError
+from cnnstudio.core.runs.folder import RunFolder
+from cnnstudio.core.errors import ConfigError
 from tiny_runs import train_tiny_run
 
 

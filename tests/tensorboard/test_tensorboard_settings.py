@@ -8,7 +8,7 @@ import pytest
 from PySide6.QtCore import Qt
 
 from cnnstudio.gui.controller import StudioController
-from cnnstudio.gui.training_settings import TrainingSettings
+from cnnstudio.gui.tabs.train.training_settings import TrainingSettings
 
 
 @pytest.fixture

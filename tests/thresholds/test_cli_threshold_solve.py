@@ -7,10 +7,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from cnnstudio.cli import main
-from cnnstudio.cli_threshold import validation_scores
-from cnnstudio.core.threshold import run_threshold
-from cnnstudio.core.threshold_curves import confusion_at
+from cnnstudio.cli.main import main
+from cnnstudio.cli.threshold import validation_scores
+from cnnstudio.core.evaluate.threshold import run_threshold
+from cnnstudio.core.evaluate.threshold_curves import confusion_at
 from tiny_runs import train_tiny_run, validation_predictions
 
 

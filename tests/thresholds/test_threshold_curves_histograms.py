@@ -7,8 +7,8 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from cnnstudio.core.threshold_curves import report_scores, score_histograms
-from cnnstudio.errors import ConfigError
+from cnnstudio.core.evaluate.threshold_curves import report_scores, score_histograms
+from cnnstudio.core.errors import ConfigError
 
 
 def test_histograms_count_each_class_in_shared_bins_over_zero_to_one() -> None:
@@ -41,7 +41,7 @@ def test_report_without_probabilities_is_explained() -> None:
 
 
 def test_confusion_f1_and_accuracy() -> None:
-    from cnnstudio.core.threshold_curves import Confusion
+    from cnnstudio.core.evaluate.threshold_curves import Confusion
 
     counts = Confusion(tp=3, fp=1, tn=4, fn=2)
     assert counts.f1 == pytest.approx(2 * 0.75 * 0.6 / (0.75 + 0.6))

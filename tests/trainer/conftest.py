@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from cnnstudio.core.heads import build_classification_head
-from cnnstudio.core.imageset import ImageSet
-from cnnstudio.specs import HeadSpec
+from cnnstudio.core.model.heads import build_classification_head
+from cnnstudio.core.data.imageset import ImageSet
+from cnnstudio.core.specs import HeadSpec
 from trainer_helpers import Recorder, squares_imageset
 
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import torch
 
-from cnnstudio.core.imbalance import imbalance_advice
+from cnnstudio.core.data.imbalance import imbalance_advice
 from cnnstudio.core.events import Advice
-from cnnstudio.core.imageset import ImageSet
-from cnnstudio.core.sampling import epoch_order, inverse_frequency
-from cnnstudio.core.train import Trainer
-from cnnstudio.builtin_plugin import CLASSIFICATION_HEAD
+from cnnstudio.core.data.imageset import ImageSet
+from cnnstudio.core.data.sampling import epoch_order, inverse_frequency
+from cnnstudio.core.train.trainer import Trainer
+from cnnstudio.host.builtin_plugin import CLASSIFICATION_HEAD
 from trainer_helpers import Recorder, squares_imageset, tiny_config
 
 

@@ -6,12 +6,12 @@ import pytest
 import torch
 from PIL import Image
 
-from cnnstudio.core import metrics
-from cnnstudio.core.device import resolve_device, resolve_threads
-from cnnstudio.core.evaluation import evaluate
-from cnnstudio.core.prediction import load_trained_model
-from cnnstudio.core.train import Trainer
-from cnnstudio.errors import ConfigError, RunError
+from cnnstudio.core.evaluate import metrics
+from cnnstudio.core.train.device import resolve_device, resolve_threads
+from cnnstudio.core.evaluate.evaluation import evaluate
+from cnnstudio.core.evaluate.prediction import load_trained_model
+from cnnstudio.core.train.trainer import Trainer
+from cnnstudio.core.errors import ConfigError, RunError
 
 from trainer_helpers import squares_imageset, tiny_config
 

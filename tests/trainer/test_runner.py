@@ -8,10 +8,10 @@ import pytest
 
 from cnnstudio.core.config import replace_nested
 from cnnstudio.core.events import EpochEnded, RunFinished
-from cnnstudio.core.runs import RunFolder
-from cnnstudio.errors import ConfigError
-from cnnstudio.plugins import StudioPluginManager
-from cnnstudio.runner import evaluate_run, prepare, resume_run, train_run
+from cnnstudio.core.runs.folder import RunFolder
+from cnnstudio.core.errors import ConfigError
+from cnnstudio.host.manager import StudioPluginManager
+from cnnstudio.app.runner import evaluate_run, prepare, resume_run, train_run
 
 from trainer_helpers import tiny_config
 

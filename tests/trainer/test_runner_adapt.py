@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import replace
 
 from cnnstudio.core.events import Advice
-from cnnstudio.runner import adapt_to_dataset, train_run
-from cnnstudio.specs import DatasetSpec
+from cnnstudio.app.runner import adapt_to_dataset, train_run
+from cnnstudio.core.specs import DatasetSpec
 from trainer_helpers import Recorder, tiny_config
 
 
@@ -28,7 +28,7 @@ def test_a_logo_run_saves_flips_off_in_its_config_and_tells_the_user(tmp_path) -
     config = replace(config, dataset=replace(config.dataset, id="marketing.logos", options={"count": 60, "size": 16}))
     recorder = Recorder()
     finished = train_run(config, run_dir=tmp_path / "run", observers=[recorder])
-    from cnnstudio.core.runs import RunFolder
+    from cnnstudio.core.runs.folder import RunFolder
 
     assert RunFolder(finished.run_dir).load_config().training.augment_flip is False
     notes = [event for event in recorder.events if isinstance(event, Advice) and event.code == "flip_off"]

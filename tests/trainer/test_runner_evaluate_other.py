@@ -7,7 +7,7 @@ from dataclasses import replace
 
 from PIL import Image
 
-from cnnstudio.runner import evaluate_run, train_run
+from cnnstudio.app.runner import evaluate_run, train_run
 from trainer_helpers import tiny_config
 
 

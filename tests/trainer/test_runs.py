@@ -9,9 +9,9 @@ import zipfile
 import pytest
 import torch
 
-from cnnstudio.core.runs import RunFolder, default_runs_root, list_runs, new_run_dir
-from cnnstudio.core.train import Trainer
-from cnnstudio.errors import RunError
+from cnnstudio.core.runs.folder import RunFolder, default_runs_root, list_runs, new_run_dir
+from cnnstudio.core.train.trainer import Trainer
+from cnnstudio.core.errors import RunError
 
 from trainer_helpers import tiny_config
 

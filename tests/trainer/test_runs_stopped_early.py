@@ -6,12 +6,12 @@ import shutil
 
 import pytest
 
-from cnnstudio.core.evaluation import evaluate
-from cnnstudio.core.prediction import load_trained_model
-from cnnstudio.core.runs import RunFolder
-from cnnstudio.core.threshold import run_threshold, set_run_threshold
-from cnnstudio.core.train import Trainer
-from cnnstudio.errors import RunError
+from cnnstudio.core.evaluate.evaluation import evaluate
+from cnnstudio.core.evaluate.prediction import load_trained_model
+from cnnstudio.core.runs.folder import RunFolder
+from cnnstudio.core.evaluate.threshold import run_threshold, set_run_threshold
+from cnnstudio.core.train.trainer import Trainer
+from cnnstudio.core.errors import RunError
 
 from trainer_helpers import tiny_config
 

@@ -13,13 +13,13 @@ from cnnstudio.core.config import replace_nested
 from cnnstudio.core.events import (
     Advice, BatchEnded, CheckpointWritten, EpochEnded, RunFailed, RunFinished, RunStarted, Snapshot,
 )
-from cnnstudio.core.heads import ClassificationHead
-from cnnstudio.core.imageset import ImageSet
-from cnnstudio.core.presets import apply_preset
-from cnnstudio.core.runs import RunFolder
-from cnnstudio.core.train import Trainer
-from cnnstudio.errors import ConfigError, TrainingError
-from cnnstudio.specs import HeadSpec
+from cnnstudio.core.model.heads import ClassificationHead
+from cnnstudio.core.data.imageset import ImageSet
+from cnnstudio.core.model.presets import apply_preset
+from cnnstudio.core.runs.folder import RunFolder
+from cnnstudio.core.train.trainer import Trainer
+from cnnstudio.core.errors import ConfigError, TrainingError
+from cnnstudio.core.specs import HeadSpec
 
 from trainer_helpers import squares_imageset, tiny_config
 

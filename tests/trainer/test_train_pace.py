@@ -8,9 +8,9 @@ from torch import nn
 
 from cnnstudio.core.config import ConvLayer, ModelConfig
 from cnnstudio.core.events import BatchEnded, EpochEnded, RunFinished
-from cnnstudio.core.runs import RunFolder
-from cnnstudio.core.train import Trainer
-from cnnstudio.core.train_pace import BatchPacer, EpochForecast, FirstBatchWatch, LayerStops, StopNow
+from cnnstudio.core.runs.folder import RunFolder
+from cnnstudio.core.train.trainer import Trainer
+from cnnstudio.core.train.pace import BatchPacer, EpochForecast, FirstBatchWatch, LayerStops, StopNow
 
 from trainer_helpers import tiny_config
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import torch
 
 from cnnstudio.core.config import ConvLayer, ModelConfig, RunConfig, TrainingConfig
-from cnnstudio.core.imageset import ImageSet
+from cnnstudio.core.data.imageset import ImageSet
 
 
 def squares_imageset(count: int = 96, size: int = 16, seed: int = 0) -> ImageSet:

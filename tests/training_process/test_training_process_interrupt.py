@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from cnnstudio.core.events import CheckpointWritten, RunFailed, RunFinished, RunStarted
-from cnnstudio.core.runs import RunFolder
-from cnnstudio.training_process import StandbyProcess, TrainingProcess
+from cnnstudio.core.runs.folder import RunFolder
+from cnnstudio.app.training_process import StandbyProcess, TrainingProcess
 
 from training_process_helpers import assert_no_children_left, collect, tiny_retail_config
 

@@ -7,8 +7,8 @@ import numpy as np
 from cnnstudio.core.events import (
     BatchEnded, CheckpointWritten, EpochEnded, RunFailed, RunFinished, RunStarted, Snapshot,
 )
-from cnnstudio.core.runs import RunFolder
-from cnnstudio.training_process import StandbyProcess, TrainingProcess
+from cnnstudio.core.runs.folder import RunFolder
+from cnnstudio.app.training_process import StandbyProcess, TrainingProcess
 
 from training_process_helpers import assert_no_children_left, collect, tiny_retail_config
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import time
 
-from cnnstudio import training_process
+from cnnstudio.app import training_process
 from cnnstudio.core.events import Advice, BatchEnded, CheckpointWritten, RunFinished
-from cnnstudio.core.runs import RunFolder
-from cnnstudio.training_process import TrainingProcess
+from cnnstudio.core.runs.folder import RunFolder
+from cnnstudio.app.training_process import TrainingProcess
 
 from training_process_helpers import (
     assert_no_children_left, collect, huge_retail_config, is_terminal, tiny_retail_config,

@@ -7,7 +7,7 @@ from typing import Callable
 
 from cnnstudio.core.config import ConvLayer, DatasetConfig, ModelConfig, RunConfig, TrainingConfig
 from cnnstudio.core.events import Event, RunFailed, RunFinished
-from cnnstudio.training_process import TrainingProcess
+from cnnstudio.app.training_process import TrainingProcess
 
 
 def tiny_retail_config(epochs: int = 2, dataset_id: str = "retail.products") -> RunConfig:

@@ -1,0 +1,1 @@
+"""What ties the plugin host to the core: the runner, the training process and its child, report and export jobs."""

@@ -1,0 +1,1 @@
+"""The ``cnnstudio`` command line: ``main`` and one module per command."""

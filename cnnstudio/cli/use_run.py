@@ -1,0 +1,250 @@
+"""``cnnstudio evaluate``, ``predict`` and ``threshold``: using a trained run folder.
+
+Registered by ``cnnstudio.cli.main.build_parser`` through ``add_run_commands``;
+torch is imported inside the commands only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+from typing import Any, Callable, Iterator
+
+from cnnstudio.cli.format import format_evaluation, format_prediction, json_line
+from cnnstudio.core.errors import ConfigError, RunError
+
+EXIT_OK, EXIT_FAILED = 0, 1
+
+
+def existing_run_dir(text: str) -> Path:
+    """``text`` as a path to an existing folder, or RunError naming it."""
+    path = Path(text).expanduser()
+    if not path.is_dir():
+        raise RunError(f"{path}: run folder not found")
+    return path
+
+
+def say_checkpoint_note(note: str) -> None:
+    """Tell people (on stderr, so ``--json`` output stays one line) which checkpoint stands in for best."""
+    if note:
+        print(f"cnnstudio: note: {note}", file=sys.stderr)
+
+
+def cmd_evaluate(args: argparse.Namespace) -> int:
+    from cnnstudio.cli.explain import format_mistakes, worst_mistakes
+    from cnnstudio.app.runner import evaluate_run
+
+    kwargs: dict[str, Any] = {"split": args.split}
+    if args.dataset:
+        kwargs["dataset"] = args.dataset
+
+    report = evaluate_run(existing_run_dir(args.run_dir), **kwargs)
+    say_checkpoint_note(report.weights_note)
+    data = report.to_dict()
+    data.setdefault("run_dir", str(args.run_dir))
+    data["mistakes"] = worst_mistakes(report, args.mistakes)
+    if args.json:
+        print(json_line(data))
+    else:
+        print(format_evaluation(data))
+        if args.mistakes:
+            print()
+            print(format_mistakes(data["mistakes"], len(report.mistakes())))
+    return EXIT_OK
+
+
+def cmd_predict(args: argparse.Namespace) -> int:
+    from cnnstudio.app.runner import load_run_model
+
+    model = load_run_model(existing_run_dir(args.run_dir))
+    say_checkpoint_note(model.note)
+    if args.threshold is not None:
+        from cnnstudio.core.evaluate.threshold import validate_threshold
+
+        if model.threshold is None:
+            raise ConfigError(f"--threshold: head '{model.head_id}' of {args.run_dir} has no decision threshold")
+        model.model.head.set_threshold(validate_threshold(args.threshold))
+    folder = None
+    if args.layer and not args.gradcam:
+        raise ConfigError("--layer chooses the layer of --gradcam DIR; give --gradcam too")
+    if args.gradcam:
+        from cnnstudio.cli.explain import gradcam_folder
+
+        folder = gradcam_folder(args.gradcam)
+    targets, problems = prediction_targets(args.images)
+    # Streamed: a few files are decoded and predicted at a time, each result printed as it comes.
+    results = predicted_entries(model, targets)
+    if folder is not None:
+        from cnnstudio.cli.explain import write_gradcam_pictures
+
+        # Gathered first (small dicts, no pixels): the picture names must be unique across all files;
+        # the pictures themselves are made one file at a time.
+        results = list(results)
+        write_gradcam_pictures(model, [entry for entry, _ in results], folder, args.layer)
+    printer = JsonPredictionsPrinter(args.run_dir, model) if args.json else None
+    failed = 0
+    for entry, summarised in results:
+        if "error" in entry:
+            failed += 1
+            if not summarised:
+                print(f"cnnstudio: error: {entry['error']}", file=sys.stderr, flush=True)
+        if printer is not None:
+            printer.add(entry)
+        elif "error" not in entry:
+            print(format_prediction(entry), flush=True)
+            if "gradcam" in entry:
+                print(f"  Grad-CAM: {entry['gradcam']}", flush=True)
+    for problem in problems:  # one line per folder, after the results
+        print(f"cnnstudio: error: {problem}", file=sys.stderr)
+    if printer is not None:
+        printer.finish(failed, problems)
+    return EXIT_FAILED if failed or problems else EXIT_OK
+
+
+def prediction_targets(names: list[str]) -> tuple[list[tuple[Path, str | None, bool]], list[str]]:
+    """The files that ``cnnstudio predict`` is given, in order, and one line per folder that needs saying.
+
+    Each file comes as (path, why it is skipped or None, whether that is summarised in its folder's
+    line). A named file is predicted unless its name does not end in a supported image type (it is
+    then skipped, and named); a file that does not exist is left for the reader to report. A folder
+    gives its files (``_folder_files``: sorted, subfolders after, hidden names such as ``.DS_Store``
+    left out); the ones of other types are skipped and summarised in one line with their count and
+    first names.
+    """
+    from cnnstudio.core.data.standard_options import IMAGE_EXTENSIONS
+
+    supported = f"(supported: {', '.join(IMAGE_EXTENSIONS)})"
+    unsupported = f"not a supported image type {supported}"
+    targets: list[tuple[Path, str | None, bool]] = []
+    problems: list[str] = []
+    for name in names:
+        path = Path(name).expanduser()
+        if path.is_dir():
+            files = _folder_files(path)
+            skipped = [file for file in files if file.suffix.lower() not in IMAGE_EXTENSIONS]
+            for file in files:
+                targets.append((file, None if file.suffix.lower() in IMAGE_EXTENSIONS else f"{file}: {unsupported}", True))
+            if not files:
+                problems.append(f"{path}: no files to predict in this folder")
+            elif skipped:
+                shown = ", ".join(file.relative_to(path).as_posix() for file in skipped[:3])
+                more = f" and {len(skipped) - 3} more" if len(skipped) > 3 else ""
+                what = "file is" if len(skipped) == 1 else "files are"
+                problems.append(f"{path}: {len(skipped)} {what} not a supported image type and skipped "
+                                f"{supported}: {shown}{more}")
+        elif path.exists() and path.suffix.lower() not in IMAGE_EXTENSIONS:
+            targets.append((path, f"{path}: {unsupported}", False))
+        else:
+            targets.append((path, None, False))
+    return targets, problems
+
+
+def _folder_files(folder: Path) -> list[Path]:
+    """The files under ``folder``: each folder's files sorted by name, then its subfolders' (sorted);
+    hidden files and folders left out."""
+    found: list[Path] = []
+    for root, folders, files in os.walk(folder):
+        folders[:] = sorted(name for name in folders if not name.startswith("."))
+        found.extend(Path(root) / name for name in sorted(files) if not name.startswith("."))
+    return found
+
+
+def predicted_entries(model: Any, targets: list[tuple[Path, str | None, bool]]) -> Iterator[tuple[dict[str, Any], bool]]:
+    """(entry, summarised) per target, in order, lazily: skipped files get their error, the others are
+    predicted through ``model.iter_predictions`` a batch at a time."""
+    predictions = model.iter_predictions(path for path, reason, _ in targets if reason is None)
+    for path, reason, summarised in targets:
+        if reason is None:
+            yield next(predictions), summarised
+        else:
+            yield {"file": str(path), "error": reason}, summarised
+
+
+class JsonPredictionsPrinter:
+    """``--json`` for predict, written as results come: the same single line as ``json_line`` of
+    ``{"run_dir", "predictions": [...], "failed", "weights", "weights_note"}`` (and ``problems``
+    when a folder had files skipped), its predictions flushed one by one."""
+
+    def __init__(self, run_dir: Any, model: Any) -> None:
+        self.run_dir, self.model, self.count = run_dir, model, 0
+
+    def add(self, entry: dict[str, Any]) -> None:
+        if self.count == 0:  # nothing on stdout before the first result: an early error leaves it empty
+            head = json_line({"run_dir": str(self.run_dir), "predictions": []})
+            sys.stdout.write(head[: -len("]}")])
+        else:
+            sys.stdout.write(", ")
+        sys.stdout.write(json_line(entry))
+        sys.stdout.flush()
+        self.count += 1
+
+    def finish(self, failed: int, problems: list[str]) -> None:
+        tail: dict[str, Any] = {"failed": failed, "weights": self.model.which, "weights_note": self.model.note}
+        if problems:
+            tail["problems"] = problems
+        if self.count == 0:
+            print(json_line({"run_dir": str(self.run_dir), "predictions": [], **tail}), flush=True)
+        else:
+            print("], " + json_line(tail)[1:], flush=True)
+
+
+def cmd_threshold(args: argparse.Namespace) -> int:
+    from cnnstudio.core.runs.folder import RunFolder
+    from cnnstudio.core.evaluate.threshold import run_threshold, set_run_threshold
+
+    run_dir = existing_run_dir(args.run_dir)
+    say_checkpoint_note(RunFolder(run_dir).checkpoint().note)
+    check_run_model(run_dir)
+    if args.recall is not None or args.fpr is not None:
+        from cnnstudio.cli.threshold import solve_command
+
+        return solve_command(run_dir, args.value, args.recall, args.fpr)
+    if args.value is None:
+        value = run_threshold(run_dir)
+        print(f"{run_dir}: " + ("no decision threshold (the highest probability decides)" if value is None else f"threshold {value:.4f}"))
+    else:
+        print(f"{run_dir}: threshold set to {set_run_threshold(run_dir, args.value):.4f}")
+    return EXIT_OK
+
+
+def check_run_model(run_dir: Path) -> None:
+    """Load the run's model once, for its checks alone: weights that do not fit the model in config.toml,
+    or hold NaN or infinite values, raise RunError naming the file (so threshold refuses them as predict does)."""
+    from cnnstudio.app.runner import load_run_model
+
+    load_run_model(run_dir)
+
+
+def add_run_commands(commands: Any, json_flag: Callable[[argparse.ArgumentParser, str], None]) -> None:
+    """Add evaluate, predict and threshold to the ``cnnstudio`` sub-parsers."""
+    evaluate = commands.add_parser("evaluate", help="accuracy, confusion matrix and per-class scores of a run")
+    evaluate.add_argument("run_dir", metavar="RUN_DIR")
+    evaluate.add_argument("--dataset", metavar="ID_OR_FOLDER", help="evaluate on another dataset (default: the run's)")
+    evaluate.add_argument("--split", choices=("test", "val", "all"), default="test")
+    evaluate.add_argument("--mistakes", type=int, default=5, metavar="N",
+                          help="list the N wrongly decided images with the highest loss (default 5; 0: none)")
+    json_flag(evaluate, "the report")
+    evaluate.set_defaults(handler=cmd_evaluate)
+
+    predict = commands.add_parser(
+        "predict", help="classify image files with a trained run",
+        description="Classify image files, and the image files in folders, with a trained run; results are "
+                    "printed as they come. Files that are not a supported image type are named and counted "
+                    "(exit code 1), folders' in one line each; hidden files in folders are left out.")
+    predict.add_argument("run_dir", metavar="RUN_DIR")
+    predict.add_argument("images", metavar="IMAGE", nargs="+", help="an image file, or a folder of them (subfolders too)")
+    predict.add_argument("--threshold", type=float, metavar="T", help="decision threshold for this call (default: the run's saved one)")
+    predict.add_argument("--gradcam", metavar="DIR", help="save each image with its Grad-CAM (what raised the decided class) as DIR/NAME.gradcam.png")
+    predict.add_argument("--layer", metavar="NAME", help="the layer Grad-CAM explains (default: the last conv layer, e.g. conv4)")
+    json_flag(predict, "the predictions")
+    predict.set_defaults(handler=cmd_predict)
+
+    threshold = commands.add_parser("threshold", help="show or set a run's saved decision threshold")
+    threshold.add_argument("run_dir", metavar="RUN_DIR")
+    threshold.add_argument("value", metavar="T", type=float, nargs="?", help="new threshold, between 0 and 1")
+    solve = threshold.add_mutually_exclusive_group()
+    solve.add_argument("--recall", type=float, metavar="X", help="highest threshold with validation recall at least X")
+    solve.add_argument("--fpr", type=float, metavar="Y", help="lowest threshold with validation false-positive rate at most Y")
+    threshold.set_defaults(handler=cmd_threshold)

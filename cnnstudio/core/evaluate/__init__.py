@@ -1,0 +1,1 @@
+"""Using a trained run: predictions, evaluation, metrics, thresholds, Grad-CAM, comparing runs."""

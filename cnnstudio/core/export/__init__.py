@@ -1,0 +1,1 @@
+"""TorchScript and ONNX export of a run, with a parity check against PyTorch."""

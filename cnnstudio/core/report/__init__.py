@@ -1,0 +1,1 @@
+"""The self-contained HTML report of a run, rendered from data it is given."""

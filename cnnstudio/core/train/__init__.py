@@ -1,0 +1,1 @@
+"""The trainer: one fit, its epochs, pace, advice and snapshots."""

@@ -1,0 +1,1 @@
+"""The Data tab: thumbnails, class counts and skipped files of the loaded dataset."""

@@ -1,0 +1,1 @@
+"""The Evaluate tab: confusion, per-class metrics and the mistakes gallery."""

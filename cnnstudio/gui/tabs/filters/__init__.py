@@ -1,0 +1,1 @@
+"""The Filters tab: what the conv layers learned."""

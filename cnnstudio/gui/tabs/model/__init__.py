@@ -1,0 +1,1 @@
+"""The Model tab: the model form, its layer table and hints."""

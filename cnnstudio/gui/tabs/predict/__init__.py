@@ -1,0 +1,1 @@
+"""The Try tab: predict one image and explain the decision."""

@@ -1,0 +1,1 @@
+"""The Runs tab: the list of runs, resume, variants and comparison."""

@@ -1,0 +1,1 @@
+"""The Threshold tab: score plots and the decision threshold."""

@@ -1,0 +1,1 @@
+"""The Train tab: settings, Start/Stop, live curves and progress."""
