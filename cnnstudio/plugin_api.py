@@ -37,6 +37,11 @@ _LAZY = {
     "fit_boxes": "cnnstudio.core.data.image_io",
     "FitGeometry": "cnnstudio.core.data.image_io",
     "decode_in_parallel": "cnnstudio.core.data.parallel_decode",
+    "DEFAULT_THRESHOLD": "cnnstudio.core.model.decision",
+    "validate_threshold": "cnnstudio.core.model.decision",
+    "decide": "cnnstudio.core.model.decision",
+    "shown": "cnnstudio.core.shorten",
+    "shorten": "cnnstudio.core.shorten",
 }
 
 __all__ = [

@@ -30,12 +30,12 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from cnnstudio.plugin_api import ConfigError, Head, Targets, metrics, private_module
+from cnnstudio.plugin_api import (
+    ConfigError, Head, Targets, decide, metrics, private_module, shown, validate_threshold,
+)
 
-# The threshold and option rules are the heat-map head's, shared.
-_shared = private_module(__file__, "_heatmap_head")
-check_threshold, decide, resolve_options = _shared.check_threshold, _shared.decide, _shared.resolve_options
-shown = _shared.shown
+# The option rules are the heat-map head's, shared.
+resolve_options = private_module(__file__, "_heatmap_head").resolve_options
 
 HEAD_ID = "box"
 DEFAULTS: dict[str, float] = {"threshold": 0.5, "box_weight": 1.0}
@@ -65,11 +65,11 @@ class BoxHead(Head):
         self.fc = nn.Linear(2 * channels, num_classes)
         self.where_conv = nn.Conv2d(channels, 1, kernel_size=1)
         self.box_conv = nn.Conv2d(channels, 4, kernel_size=1)
-        self.register_buffer("threshold", torch.tensor(check_threshold(threshold, "threshold")))
+        self.register_buffer("threshold", torch.tensor(validate_threshold(threshold, "threshold")))
 
     def set_threshold(self, value: float) -> None:
         """Change the decision threshold (0 < value < 1); saved with the weights."""
-        self.threshold.fill_(check_threshold(value, "threshold"))
+        self.threshold.fill_(validate_threshold(value, "threshold"))
 
     def forward(self, features: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         pooled = torch.cat([features.amax(dim=(2, 3)), features.mean(dim=(2, 3))], dim=1)  # (N, 2C)

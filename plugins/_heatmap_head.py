@@ -19,14 +19,13 @@ function), so torch may be imported at the top.
 from __future__ import annotations
 
 import math
-import reprlib
 from typing import Any
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 
-from cnnstudio.plugin_api import ConfigError, Head, Targets, metrics
+from cnnstudio.plugin_api import ConfigError, Head, Targets, decide, metrics, shorten, shown, validate_threshold
 
 HEAD_ID = "heatmap"
 # Options every head receives from the model builder and may ignore.
@@ -42,55 +41,23 @@ MAX_WEIGHT = 1e6
 MAX_POSITIVE_WEIGHT = 10.0
 
 
-def cut(text: str, limit: int = 60) -> str:
-    """``text`` cut to ``limit`` characters (plus ``…`` when cut)."""
-    return text if len(text) <= limit else text[:limit] + "…"
-
-
-def shown(value: Any, limit: int = 60) -> str:
-    """``repr(value)`` cut to ``limit`` characters, for an error message (a value may be a 5 MB string)."""
-    if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 200:
-        return f"a number of about {int(math.log10(abs(value))) + 1} digits"
-    try:
-        text = reprlib.repr(value)
-    except Exception:  # noqa: BLE001 - the message must still be written
-        text = f"<{type(value).__name__}>"
-    return cut(text, limit)
-
-
-def check_threshold(value: Any, field: str) -> float:
-    """``value`` as a float strictly between 0 and 1, or ConfigError naming ``field``."""
-    # A range comparison also rejects nan and inf, and cannot overflow (float() of a huge int would).
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value < 1:
-        raise ConfigError(f"{field} must be a number between 0 and 1 (exclusive), got {shown(value)}")
-    return float(value)
-
-
 def resolve_options(options: dict[str, Any], head_id: str, defaults: dict[str, float], weight_name: str) -> dict[str, float]:
     """The head's options with defaults filled in; unknown or invalid ones raise ConfigError."""
     known = sorted([*defaults, *PASSED_THROUGH])
     for name in options:
         if name not in known:
             raise ConfigError(
-                f"head.options.{cut(str(name))} is not an option of the {head_id} head "
+                f"head.options.{shorten(str(name))} is not an option of the {head_id} head "
                 f"(options: {', '.join(known)})"
             )
     resolved = {**defaults, **{k: v for k, v in options.items() if k in defaults}}
-    resolved["threshold"] = check_threshold(resolved["threshold"], "head.options.threshold")
+    resolved["threshold"] = validate_threshold(resolved["threshold"], "head.options.threshold")
     weight = resolved[weight_name]
     # A range comparison also rejects nan and inf, and cannot overflow (float() of a huge int would).
     if isinstance(weight, bool) or not isinstance(weight, (int, float)) or not 0 <= weight <= MAX_WEIGHT:
         raise ConfigError(f"head.options.{weight_name} must be a number >= 0 and <= {MAX_WEIGHT:g}, got {shown(weight)}")
     resolved[weight_name] = float(weight)
     return resolved
-
-
-def decide(probabilities: torch.Tensor, threshold: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-    """(score, labels): score = 1 - p(class 0); class 0 below the threshold, else the likeliest other class."""
-    score = 1.0 - probabilities[:, 0]
-    other = probabilities[:, 1:].argmax(dim=1) + 1
-    labels = torch.where(score < threshold, torch.zeros_like(other), other)
-    return score, labels
 
 
 class HeatmapHead(Head):
@@ -108,11 +75,11 @@ class HeatmapHead(Head):
         self.mask_weight = mask_weight
         self.map_conv = nn.Conv2d(channels, 1, kernel_size=1)
         self.fc = nn.Linear(2 * channels, num_classes)
-        self.register_buffer("threshold", torch.tensor(check_threshold(threshold, "threshold")))
+        self.register_buffer("threshold", torch.tensor(validate_threshold(threshold, "threshold")))
 
     def set_threshold(self, value: float) -> None:
         """Change the decision threshold (0 < value < 1); saved with the weights."""
-        self.threshold.fill_(check_threshold(value, "threshold"))
+        self.threshold.fill_(validate_threshold(value, "threshold"))
 
     def forward(self, features: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         pooled = torch.cat([features.amax(dim=(2, 3)), features.mean(dim=(2, 3))], dim=1)  # (N, 2C)

@@ -9,7 +9,7 @@ from cnnstudio.core.events import Advice
 from cnnstudio.core.data.imageset import ImageSet
 from cnnstudio.core.data.sampling import epoch_order, inverse_frequency
 from cnnstudio.core.train.trainer import Trainer
-from cnnstudio.host.builtin_plugin import CLASSIFICATION_HEAD
+from cnnstudio.core.model.builtin_heads import CLASSIFICATION_HEAD
 from trainer_helpers import Recorder, squares_imageset, tiny_config
 
 

@@ -26,7 +26,8 @@ from typing import Any, Iterable, Iterator, Sequence
 import torch
 
 from cnnstudio.core.config import RunConfig
-from cnnstudio.core.model.heads import build_classification_head, decided_labels
+from cnnstudio.core.model.builtin_heads import CLASSIFICATION_HEAD
+from cnnstudio.core.model.heads import decided_labels
 from cnnstudio.core.data.image_io import FitGeometry, fit_geometry, fit_image, read_image_and_size
 from cnnstudio.core.model.network import CNNModel, build_model
 from cnnstudio.core.runs.folder import RunFolder
@@ -219,7 +220,7 @@ def load_trained_model(
     if head_spec is None:
         if head_id != "classification":
             raise RunError(f"{run.path}: the run uses head '{head_id}'; load it through its plugin")
-        head_spec = HeadSpec("classification", "Classification", build_classification_head, ("classification", "defect"))
+        head_spec = CLASSIFICATION_HEAD
     checkpoint = run.checkpoint(which)
     which = checkpoint.which
     model = build_model(config.model, head_spec.build, len(class_names), config.head.options)

@@ -13,23 +13,12 @@ from pathlib import Path
 import torch
 from safetensors import safe_open
 
-from cnnstudio.core.model.heads import DEFAULT_THRESHOLD
+from cnnstudio.core.model.decision import DEFAULT_THRESHOLD, validate_threshold
 from cnnstudio.core.runs.folder import RunFolder
-from cnnstudio.core.errors import ConfigError, RunError
+from cnnstudio.core.errors import RunError
 
 THRESHOLD_KEY = "head.threshold"
 CHECKPOINTS = ("best", "last")
-
-
-def validate_threshold(value: float) -> float:
-    """``value`` as a float strictly between 0 and 1, or ConfigError."""
-    try:
-        value = float(value)
-    except (TypeError, ValueError):
-        raise ConfigError(f"threshold must be a number between 0 and 1, got {value!r}") from None
-    if not 0.0 < value < 1.0:
-        raise ConfigError(f"threshold must be between 0 and 1 (exclusive), got {value:g}")
-    return value
 
 
 def run_threshold(run_dir: str | Path, which: str = "best") -> float | None:

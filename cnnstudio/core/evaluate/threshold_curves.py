@@ -1,6 +1,6 @@
 """Two-class score curves and threshold solvers for defect / forgery style heads.
 
-The decision rule is the heads' own (``plugins/_heatmap_head.py`` ``decide``):
+The decision rule is the heads' own (``cnnstudio.core.model.decision.decide``):
 an image is positive ("not class 0") when ``score >= threshold``. Every curve,
 confusion count and solver here uses that rule, so a threshold chosen here
 gives exactly the decisions ``cnnstudio predict`` and exports make.

@@ -18,13 +18,12 @@ from torch import nn
 
 from cnnstudio.core.evaluate import metrics as metric_fns
 from cnnstudio.core.errors import ConfigError
+from cnnstudio.core.model.decision import DEFAULT_THRESHOLD, validate_threshold
 from cnnstudio.core.specs import check_head_options
 
 GLOBAL_POOLS = ("none", "avg", "max")
 # The head.options of the classification head (the host adds input_size).
 CLASSIFICATION_OPTIONS = ("global_pool",)
-# Where a two-class head decides "class 1" until its owner chooses (the argmax does the same).
-DEFAULT_THRESHOLD = 0.5
 
 
 @dataclass
@@ -127,8 +126,6 @@ class ClassificationHead(Head):
         if not hasattr(self, "threshold"):
             raise ConfigError(f"a {self.num_classes}-class classification head decides by the highest probability; "
                               "only a two-class one has a threshold")
-        from cnnstudio.core.evaluate.threshold import validate_threshold  # it imports this module: import late
-
         self.threshold.fill_(validate_threshold(value))
 
     def _load_from_state_dict(self, state_dict, prefix, *args, **kwargs):  # type: ignore[no-untyped-def]
