@@ -19,14 +19,17 @@ from __future__ import annotations
 
 import hashlib
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import torch
 
 from cnnstudio.core.atomic import atomic_write_bytes
 from cnnstudio.core.runs.loop_state import LoopState, make_state
-from cnnstudio.core.runs.folder import STATE_FILE, RunFolder, check_safetensors_size
+from cnnstudio.core.runs.layout import STATE_FILE, check_safetensors_size
 from cnnstudio.core.errors import RunError
+
+if TYPE_CHECKING:
+    from cnnstudio.core.runs.folder import RunFolder
 
 
 LEFTOVER_FOLDERS = (".", "weights", "state")

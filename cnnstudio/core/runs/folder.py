@@ -13,7 +13,7 @@ A run folder holds::
 
 Every file is written atomically, so a kill -9 leaves the previous version of
 each file intact (``metrics.jsonl`` is appended; a torn last line is ignored).
-A checkpoint (state, then weights) is one unit: see ``core/checkpoint.py``.
+A checkpoint (state, then weights) is one unit: see ``core/runs/checkpoint.py``.
 ``status.json`` is reserved when the run starts and overwritten in place, so a
 run that fails because the disk is full can still say so.
 """
@@ -33,6 +33,10 @@ from typing import TYPE_CHECKING, Any
 
 from cnnstudio.core.atomic import append_line, atomic_write_bytes, atomic_write_text
 from cnnstudio.core.config import RunConfig
+from cnnstudio.core.runs.layout import (  # noqa: F401 - re-exported: the names every caller knows
+    CONFIG_FILE, INFO_FILE, MAX_STATE_BYTES, METRICS_FILE, STATE_FILE, STATUS_FILE, SUMMARY_FILE, WEIGHTS,
+    check_safetensors_size,
+)
 from cnnstudio.core.runs.status_slot import STATUS_SLOT_BYTES, process_alive, status_slot_bytes
 from cnnstudio.core.errors import CNNStudioError, RunError
 
@@ -40,14 +44,6 @@ if TYPE_CHECKING:  # torch is imported only when weights or state are read or wr
     import torch   # so the app can list runs and read their metrics without it
 
 log = logging.getLogger(__name__)
-CONFIG_FILE = "config.toml"
-INFO_FILE = "run.json"
-METRICS_FILE = "metrics.jsonl"
-SUMMARY_FILE = "summary.json"
-STATE_FILE = "state/last.pt"
-STATUS_FILE = "status.json"
-WEIGHTS = ("best", "last")
-MAX_STATE_BYTES = 8 << 30  # a state file larger than this is not one CNN Studio wrote
 
 
 def default_runs_root() -> Path:
@@ -344,27 +340,6 @@ class RunFolder:
         if not isinstance(data, dict):
             raise RunError(f"{self.path}: {relative} is damaged (expected a JSON object)")
         return data
-
-
-def check_safetensors_size(path: Path) -> None:
-    """Raise ValueError unless the file's size is exactly what its safetensors header describes."""
-    size = path.stat().st_size
-    with open(path, "rb") as handle:
-        prefix = handle.read(8)
-        if len(prefix) < 8:
-            raise ValueError("too short to be a safetensors file")
-        header_length = int.from_bytes(prefix, "little")
-        if header_length > min(size - 8, 100 << 20):
-            raise ValueError(f"its header claims {header_length:,} bytes but the file has {size:,}")
-        try:
-            header = json.loads(handle.read(header_length))
-        except (json.JSONDecodeError, UnicodeDecodeError):
-            raise ValueError("its header is not JSON") from None
-    ends = [entry["data_offsets"][1] for key, entry in header.items()
-            if key != "__metadata__" and isinstance(entry, dict) and len(entry.get("data_offsets", ())) == 2]
-    expected = 8 + header_length + max(ends, default=0)
-    if size != expected:
-        raise ValueError(f"it is {size:,} bytes but its header describes {expected:,}")
 
 
 def now_iso() -> str:
