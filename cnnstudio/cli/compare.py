@@ -9,7 +9,6 @@ beyond the noise of the validation split. ``--json`` prints one JSON object.
 from __future__ import annotations
 
 import argparse
-import sys
 from typing import Any
 
 from cnnstudio.cli.format import json_line, table
@@ -78,8 +77,3 @@ def as_json(comparison: Any) -> str:
     }
     return json_line(data)
 
-
-if __name__ == "__main__":  # pragma: no cover - `python -m cnnstudio.cli.compare` for a quick look
-    from cnnstudio.cli.main import main
-
-    sys.exit(main(["compare", *sys.argv[1:]]))

@@ -1,8 +1,4 @@
-"""``cnnstudio evaluate``, ``predict`` and ``threshold``: using a trained run folder.
-
-Registered by ``cnnstudio.cli.main.build_parser`` through ``add_run_commands``;
-torch is imported inside the commands only.
-"""
+"""``cnnstudio predict RUN_DIR IMAGE...``: classify image files, and the image files in folders, with a trained run."""
 
 from __future__ import annotations
 
@@ -10,52 +6,33 @@ import argparse
 import os
 import sys
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any, Iterator
 
-from cnnstudio.cli.format import format_evaluation, format_prediction, json_line
-from cnnstudio.core.errors import ConfigError, RunError
-
-EXIT_OK, EXIT_FAILED = 0, 1
-
-
-def existing_run_dir(text: str) -> Path:
-    """``text`` as a path to an existing folder, or RunError naming it."""
-    path = Path(text).expanduser()
-    if not path.is_dir():
-        raise RunError(f"{path}: run folder not found")
-    return path
+from cnnstudio.cli.exit_codes import EXIT_FAILED, EXIT_OK
+from cnnstudio.cli.flags import json_flag
+from cnnstudio.cli.format import format_prediction, json_line
+from cnnstudio.cli.run_args import existing_run_dir, say_checkpoint_note
+from cnnstudio.core.errors import ConfigError
 
 
-def say_checkpoint_note(note: str) -> None:
-    """Tell people (on stderr, so ``--json`` output stays one line) which checkpoint stands in for best."""
-    if note:
-        print(f"cnnstudio: note: {note}", file=sys.stderr)
-
-
-def cmd_evaluate(args: argparse.Namespace) -> int:
-    from cnnstudio.cli.explain import format_mistakes, worst_mistakes
-    from cnnstudio.app.runner import evaluate_run
-
-    kwargs: dict[str, Any] = {"split": args.split}
-    if args.dataset:
-        kwargs["dataset"] = args.dataset
-
-    report = evaluate_run(existing_run_dir(args.run_dir), **kwargs)
-    say_checkpoint_note(report.weights_note)
-    data = report.to_dict()
-    data.setdefault("run_dir", str(args.run_dir))
-    data["mistakes"] = worst_mistakes(report, args.mistakes)
-    if args.json:
-        print(json_line(data))
-    else:
-        print(format_evaluation(data))
-        if args.mistakes:
-            print()
-            print(format_mistakes(data["mistakes"], len(report.mistakes())))
-    return EXIT_OK
+def add_command(commands: Any) -> None:
+    """Add the ``predict`` sub-command."""
+    predict = commands.add_parser(
+        "predict", help="classify image files with a trained run",
+        description="Classify image files, and the image files in folders, with a trained run; results are "
+                    "printed as they come. Files that are not a supported image type are named and counted "
+                    "(exit code 1), folders' in one line each; hidden files in folders are left out.")
+    predict.add_argument("run_dir", metavar="RUN_DIR")
+    predict.add_argument("images", metavar="IMAGE", nargs="+", help="an image file, or a folder of them (subfolders too)")
+    predict.add_argument("--threshold", type=float, metavar="T", help="decision threshold for this call (default: the run's saved one)")
+    predict.add_argument("--gradcam", metavar="DIR", help="save each image with its Grad-CAM (what raised the decided class) as DIR/NAME.gradcam.png")
+    predict.add_argument("--layer", metavar="NAME", help="the layer Grad-CAM explains (default: the last conv layer, e.g. conv4)")
+    json_flag(predict, "the predictions")
+    predict.set_defaults(handler=cmd_predict)
 
 
 def cmd_predict(args: argparse.Namespace) -> int:
+    """Handler of ``cnnstudio predict``."""
     from cnnstudio.app.runner import load_run_model
 
     model = load_run_model(existing_run_dir(args.run_dir))
@@ -188,63 +165,3 @@ class JsonPredictionsPrinter:
             print(json_line({"run_dir": str(self.run_dir), "predictions": [], **tail}), flush=True)
         else:
             print("], " + json_line(tail)[1:], flush=True)
-
-
-def cmd_threshold(args: argparse.Namespace) -> int:
-    from cnnstudio.core.runs.folder import RunFolder
-    from cnnstudio.core.evaluate.threshold import run_threshold, set_run_threshold
-
-    run_dir = existing_run_dir(args.run_dir)
-    say_checkpoint_note(RunFolder(run_dir).checkpoint().note)
-    check_run_model(run_dir)
-    if args.recall is not None or args.fpr is not None:
-        from cnnstudio.cli.threshold import solve_command
-
-        return solve_command(run_dir, args.value, args.recall, args.fpr)
-    if args.value is None:
-        value = run_threshold(run_dir)
-        print(f"{run_dir}: " + ("no decision threshold (the highest probability decides)" if value is None else f"threshold {value:.4f}"))
-    else:
-        print(f"{run_dir}: threshold set to {set_run_threshold(run_dir, args.value):.4f}")
-    return EXIT_OK
-
-
-def check_run_model(run_dir: Path) -> None:
-    """Load the run's model once, for its checks alone: weights that do not fit the model in config.toml,
-    or hold NaN or infinite values, raise RunError naming the file (so threshold refuses them as predict does)."""
-    from cnnstudio.app.runner import load_run_model
-
-    load_run_model(run_dir)
-
-
-def add_run_commands(commands: Any, json_flag: Callable[[argparse.ArgumentParser, str], None]) -> None:
-    """Add evaluate, predict and threshold to the ``cnnstudio`` sub-parsers."""
-    evaluate = commands.add_parser("evaluate", help="accuracy, confusion matrix and per-class scores of a run")
-    evaluate.add_argument("run_dir", metavar="RUN_DIR")
-    evaluate.add_argument("--dataset", metavar="ID_OR_FOLDER", help="evaluate on another dataset (default: the run's)")
-    evaluate.add_argument("--split", choices=("test", "val", "all"), default="test")
-    evaluate.add_argument("--mistakes", type=int, default=5, metavar="N",
-                          help="list the N wrongly decided images with the highest loss (default 5; 0: none)")
-    json_flag(evaluate, "the report")
-    evaluate.set_defaults(handler=cmd_evaluate)
-
-    predict = commands.add_parser(
-        "predict", help="classify image files with a trained run",
-        description="Classify image files, and the image files in folders, with a trained run; results are "
-                    "printed as they come. Files that are not a supported image type are named and counted "
-                    "(exit code 1), folders' in one line each; hidden files in folders are left out.")
-    predict.add_argument("run_dir", metavar="RUN_DIR")
-    predict.add_argument("images", metavar="IMAGE", nargs="+", help="an image file, or a folder of them (subfolders too)")
-    predict.add_argument("--threshold", type=float, metavar="T", help="decision threshold for this call (default: the run's saved one)")
-    predict.add_argument("--gradcam", metavar="DIR", help="save each image with its Grad-CAM (what raised the decided class) as DIR/NAME.gradcam.png")
-    predict.add_argument("--layer", metavar="NAME", help="the layer Grad-CAM explains (default: the last conv layer, e.g. conv4)")
-    json_flag(predict, "the predictions")
-    predict.set_defaults(handler=cmd_predict)
-
-    threshold = commands.add_parser("threshold", help="show or set a run's saved decision threshold")
-    threshold.add_argument("run_dir", metavar="RUN_DIR")
-    threshold.add_argument("value", metavar="T", type=float, nargs="?", help="new threshold, between 0 and 1")
-    solve = threshold.add_mutually_exclusive_group()
-    solve.add_argument("--recall", type=float, metavar="X", help="highest threshold with validation recall at least X")
-    solve.add_argument("--fpr", type=float, metavar="Y", help="lowest threshold with validation false-positive rate at most Y")
-    threshold.set_defaults(handler=cmd_threshold)

@@ -10,8 +10,10 @@ import sys
 
 import pytest
 
-import cnnstudio.cli.main as cli
-from cnnstudio.cli.main import StopOnInterrupt, main, parse_option
+import cnnstudio.cli.plugins as cli
+from cnnstudio.cli.main import main
+from cnnstudio.cli.train import parse_option
+from cnnstudio.cli.training import StopOnInterrupt
 from cnnstudio.core.errors import ConfigError
 
 FLATTEN_MISTAKE = """\

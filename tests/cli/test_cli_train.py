@@ -163,7 +163,8 @@ def test_train_on_a_folder_with_broken_files_lists_them_and_still_trains(tmp_pat
 
 
 def test_dataset_flag_keeps_the_config_files_options_that_the_new_dataset_has(tmp_path):
-    from cnnstudio.cli.main import build_parser, build_train_config
+    from cnnstudio.cli.main import build_parser
+    from cnnstudio.cli.train import build_train_config
 
     config = tmp_path / "mine.toml"
     config.write_text('[dataset]\nid = "retail.products"\noptions = { count = 160, size = 32, classes = 3 }\n',

@@ -97,7 +97,7 @@ def test_plugin_heads_refuse_hostile_options_in_one_line(head, options):
 def no_training(monkeypatch):
     """``train`` checks everything, then stops where training would start."""
     started = []
-    monkeypatch.setattr(cli, "_run_training", lambda args, start: started.append(args) or cli.EXIT_OK)
+    monkeypatch.setattr("cnnstudio.cli.train.run_training", lambda args, start: started.append(args) or cli.EXIT_OK)
     return started
 
 
