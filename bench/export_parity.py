@@ -16,7 +16,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from cnnstudio.cli.export import export_run
+from cnnstudio.app.export_job import export_run
 from cnnstudio.core.config import RunConfig
 from cnnstudio.app.runner import train_run
 

@@ -28,10 +28,10 @@ def add_command(commands: Any) -> None:
 
 def cmd_report(args: argparse.Namespace) -> int:
     """Write the report and print its path; errors are raised for ``cli.main`` to print."""
-    from cnnstudio.core.report.render import write_report
+    from cnnstudio.app.report_job import report_job
     from cnnstudio.core.errors import ConfigError
 
     if args.mistakes < 0:
         raise ConfigError(f"--mistakes must be >= 0, got {args.mistakes}")
-    print(write_report(args.run_dir, out=args.out, split=args.split, mistakes=args.mistakes))
+    print(report_job(args.run_dir, out=args.out, split=args.split, mistakes=args.mistakes).path)
     return 0

@@ -11,7 +11,7 @@ import onnxruntime
 import pytest
 import torch
 
-from cnnstudio.cli.export import export_run
+from cnnstudio.app.export_job import export_run
 from cnnstudio.core.export.exported_model import ExportableModel
 from cnnstudio.core.runs.folder import RunFolder
 from cnnstudio.core.evaluate.threshold import set_run_threshold

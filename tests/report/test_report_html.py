@@ -10,7 +10,7 @@ import pytest
 
 from cnnstudio.core.export.exporter import write_parity
 from cnnstudio.core.export.parity import ParityReport
-from cnnstudio.core.report.render import write_report
+from cnnstudio.app.report_job import write_report
 from cnnstudio.core.report.html import fmt
 from cnnstudio.core.runs.folder import RunFolder
 from cnnstudio.core.errors import CNNStudioError, RunError

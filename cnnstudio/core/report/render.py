@@ -1,14 +1,16 @@
 """One self-contained HTML report of a run: config, curves, confusion, per-class metrics, threshold, filters,
 mistakes with Grad-CAM, export parity.
 
-    path = write_report(run_dir)                      # RUN_DIR/report.html, on the validation split
-    path = write_report(run_dir, out="r.html", split="test")
+    run = check_run_folder(run_dir)                   # RunError naming the folder when it is not a run
+    html = render_report(run, findings)               # findings: core/report/findings.py
+    html = render_report(run, None, "the run has no checkpoint yet")   # without the model's sections
 
 Images are embedded as base64 PNG data URIs and charts as inline SVG: the
-file can be mailed or archived on its own and renders offline. A folder
-that is not a run raises RunError; a run that is still training (or lost its
-weights or dataset) gets a report of what exists, with a note where a part is
-missing.
+file can be mailed or archived on its own and renders offline. A run that is
+still training (or lost its weights or dataset) gets a report of what exists,
+with a note where a part is missing. This module only renders: evaluating the
+model needs the plugins, so ``cnnstudio.app.report_job`` does it and writes
+the file.
 """
 
 from __future__ import annotations
@@ -19,14 +21,14 @@ from pathlib import Path
 from typing import Any
 
 from cnnstudio import __version__
-from cnnstudio.core.atomic import atomic_write_text
+from cnnstudio.core.errors import RunError
+from cnnstudio.core.report.findings import ModelFindings
 from cnnstudio.core.report.html import e, fmt, note, page, section
 from cnnstudio.core.report.model_sections import (
     filters_section, mistakes_section, parity_section, read_parity_files, threshold_section,
 )
 from cnnstudio.core.report.sections import config_section, confusion_section, curves_section, per_class_section
 from cnnstudio.core.runs.folder import CONFIG_FILE, INFO_FILE, RunFolder
-from cnnstudio.core.errors import CNNStudioError, ConfigError, RunError
 
 REPORT_FILE = "report.html"
 REPORT_SPLITS = ("val", "test")
@@ -47,23 +49,8 @@ def check_run_folder(run_dir: str | Path) -> RunFolder:
     return RunFolder(path)
 
 
-def write_report(
-    run_dir: str | Path, out: str | Path | None = None, split: str = "val", manager: Any | None = None,
-    mistakes: int = 12,
-) -> Path:
-    """Write the run's HTML report to ``out`` (default RUN_DIR/report.html) and return its path."""
-    if split not in REPORT_SPLITS:
-        raise ConfigError(f"split must be one of {', '.join(REPORT_SPLITS)}, got {split!r}")
-    run = check_run_folder(run_dir)
-    target = Path(out).expanduser() if out is not None else run.path / REPORT_FILE
-    if target.is_dir():
-        raise ConfigError(f"--out {target} is a folder; give a file name such as {target / REPORT_FILE}")
-    atomic_write_text(target, render_report(run, split, manager, mistakes))
-    return target
-
-
-def render_report(run: RunFolder, split: str = "val", manager: Any | None = None, mistakes: int = 12) -> str:
-    """The report's HTML text (see ``write_report``)."""
+def render_report(run: RunFolder, findings: ModelFindings | None, unavailable: str = "") -> str:
+    """The report's HTML text; without ``findings`` the model's sections say ``unavailable`` (why they are missing)."""
     config = run.load_config()
     info = run.read_info()
     summary = _optional(run.read_summary) if run.file("summary.json").exists() else {}
@@ -72,53 +59,27 @@ def render_report(run: RunFolder, split: str = "val", manager: Any | None = None
     best_epoch = best_epoch if isinstance(best_epoch, int) else None
 
     sections = [config_section(config, info.get("dataset_options")), curves_section(records, best_epoch)]
-    evaluated = _evaluate(run, split, manager, mistakes)
-    if isinstance(evaluated, str):  # why the model-dependent parts are missing
-        missing = f"Not available: {evaluated}"
+    if findings is None:
+        missing = f"Not available: {unavailable}"
         for anchor, title in (("confusion", "Confusion matrix"), ("per-class", "Per-class metrics"),
                               ("threshold", "Decision threshold"), ("filters", "Filters"), ("mistakes", "Mistakes")):
             sections.append(section(anchor, title, note(missing)))
         report = None
     else:
-        report, filters, positions, cams, layer = evaluated
+        report = findings.report
         sections += [confusion_section(report), per_class_section(report)]
         if report.threshold is not None and report.scores is not None and len(report.class_names) == 2:
             sections.append(threshold_section(report))
         else:
             sections.append(section("threshold", "Decision threshold", note(
                 "This head has no decision threshold: it decides by the highest probability.")))
-        sections += [filters_section(filters), mistakes_section(report, positions, cams, layer)]
+        sections += [filters_section(findings.filters),
+                     mistakes_section(report, findings.positions, findings.cams, findings.layer)]
     sections.append(parity_section(read_parity_files(run.path)))
     written = datetime.now().astimezone().isoformat(timespec="seconds")
     footer = f"Written by CNN Studio {e(__version__)} on {e(written)} from {e(run.path)}."
     return page(f"CNN Studio report: {run.name}", _header(run, config, info, summary, records, best_epoch, report),
                 TOC, sections, footer)
-
-
-def _evaluate(run: RunFolder, split: str, manager: Any | None, limit: int) -> tuple | str:
-    """(EvaluationReport, filters, mistake positions, their Grad-CAM maps, layer) or why they cannot be made."""
-    try:
-        run.checkpoint()  # best, else last (a run stopped before its first best)
-    except CNNStudioError as error:
-        return str(error)
-    from cnnstudio.core.evaluate.evaluation import evaluate
-    from cnnstudio.core.evaluate.gradcam import default_gradcam_layer, grad_cam
-    from cnnstudio.app.runner import load_run_model, prepare
-
-    try:
-        model = load_run_model(run.path, manager=manager)
-        _, imageset, _ = prepare(model.config, manager)
-        report = evaluate(model, imageset, split=split)
-    except CNNStudioError as error:
-        return str(error)
-    filters = [(name, conv.weight.detach().float().cpu().numpy()) for name, conv in model.model.conv_layers()]
-    positions = report.mistakes(limit)
-    layer = default_gradcam_layer(model.model)
-    cams = None
-    if positions:
-        images = report.images[positions].float().div(255)  # (n, 3, S, S) in [0, 1]
-        cams = grad_cam(model.model, images, layer=layer).numpy()  # explains the predicted (wrong) class
-    return report, filters, positions, cams, layer
 
 
 def _optional(read: Any) -> dict[str, Any]:

@@ -1,27 +1,32 @@
 """Export model dialog: pick ONNX or TorchScript and a file, export, see the parity report.
 
-The export runs as ``python -m cnnstudio.cli.main export RUN --format F --out FILE --json``
-in a QProcess: the exporters hold the GIL for seconds, which would freeze the
-window on a thread. The last stdout line is the JSON result (file, parity
-report); a usage error arrives as one ``cnnstudio: error:`` line on stderr.
+The export is the app's ``export_job``, run in a child process by a
+``JobRunner``: the exporters hold the GIL for seconds, which would freeze the
+window on a thread. It answers with an ``ExportResult`` (the file, the parity
+check, the written report read back) or the error's one-line message.
 """
 
 from __future__ import annotations
 
-import json
-import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QProcess, Qt, QUrl, Signal
+from PySide6.QtCore import Qt, QUrl, Signal
 from PySide6.QtGui import QDesktopServices, QFont
 from PySide6.QtWidgets import (
     QComboBox, QDialog, QFileDialog, QFormLayout, QHBoxLayout, QLabel, QLineEdit, QPlainTextEdit, QProgressBar,
     QPushButton, QSizePolicy, QVBoxLayout, QWidget,
 )
 
+from cnnstudio.app.export_job import export_job
 from cnnstudio.gui.widgets import palette
 from cnnstudio.gui.widgets.run_identity import identify_run, run_caption
+from cnnstudio.gui.workers.job_runner import JobRunner
+
+if TYPE_CHECKING:
+    from cnnstudio.app.export_job import ExportResult
+    from cnnstudio.gui.controller import StudioController
 
 FORMATS = (
     ("onnx", "ONNX (.onnx)", "onnx",
@@ -40,18 +45,20 @@ PASS_STYLE, FAIL_STYLE = f"color: {palette.PASSED}; font-weight: bold;", f"color
 
 
 class ExportDialog(QDialog):
-    """Export ``run_dir``'s model; ``finished(ok, data)`` carries the CLI's JSON result (or {"error": text})."""
+    """Export ``run_dir``'s model; ``finished_export(ok, data)`` carries ``ExportResult.to_dict()`` (or {"error": text})."""
 
     finished_export = Signal(bool, dict)
 
-    def __init__(self, controller: Any, run_dir: str | Path, parent: QWidget | None = None,
+    def __init__(self, controller: StudioController, run_dir: str | Path, parent: QWidget | None = None,
                  open_url: Callable[[QUrl], Any] = QDesktopServices.openUrl) -> None:
         super().__init__(parent)
         self.controller = controller
         self.run_dir = Path(run_dir)
         self.open_url = open_url
-        self.process: QProcess | None = None
-        self.result: dict[str, Any] = {}
+        self.job = JobRunner("export", self)
+        self.job.finished.connect(self._show_result)
+        self.job.failed.connect(self._show_error)
+        self.exported: ExportResult | None = None
         self.setWindowTitle(f"Export model - {self.run_dir.name}")
         self.setMinimumWidth(680)
 
@@ -82,7 +89,7 @@ class ExportDialog(QDialog):
         form.addRow("Save as:", row)
 
         self.progress = QProgressBar()
-        self.progress.setRange(0, 0)  # busy: the CLI reports no fractions
+        self.progress.setRange(0, 0)  # busy: the export reports no fractions
         self.progress.setTextVisible(False)
         self.progress.hide()
         self.status = QLabel("")
@@ -144,30 +151,27 @@ class ExportDialog(QDialog):
 
     @property
     def running(self) -> bool:
-        return self.process is not None
+        return self.job.running
 
     def start_export(self) -> bool:
-        """Start the export process; False (with the reason shown) when it cannot start."""
+        """Start the export in a child process; False (with the reason shown) when it cannot start."""
         if self.running:
             return False
         out = self.out.text().strip()
         if not out:
             self._show_error("Choose a file to save the model as.")
             return False
-        self.result = {}
+        self.exported = None
         self.report.clear()
         self.open_folder.setEnabled(False)
-        process = QProcess(self)
-        process.setProgram(sys.executable)
-        process.setArguments(["-m", "cnnstudio.cli.main", "export", str(self.run_dir),
-                              "--format", self.format.currentData(), "--out", out, "--json"])
-        process.finished.connect(self._on_finished)
-        process.errorOccurred.connect(self._on_error)
-        self.process = process
+        try:
+            self.job.start(export_job, str(self.run_dir), self.format.currentData(), out)
+        except OSError as error:  # no process could be started (too many open files...)
+            self._show_error(f"could not start the export: {error.strerror or error}")
+            return False
         self._set_busy(True)
         self.status.setStyleSheet("")
         self.status.setText("Exporting and checking parity on the validation images (this takes a few seconds to a minute)...")
-        process.start()
         return True
 
     def _set_busy(self, busy: bool) -> None:
@@ -175,74 +179,36 @@ class ExportDialog(QDialog):
         for widget in (self.export_button, self.format, self.out):
             widget.setEnabled(not busy)
 
-    def _on_finished(self, exit_code: int, _status: Any) -> None:
-        process, self.process = self.process, None
-        if process is None:
-            return
+    def _show_result(self, result: ExportResult) -> None:
         self._set_busy(False)
-        output = bytes(process.readAllStandardOutput().data()).decode("utf-8", "replace").strip()
-        errors = bytes(process.readAllStandardError().data()).decode("utf-8", "replace").strip()
-        process.deleteLater()
-        data = None
-        if exit_code in (0, 1) and output:
-            try:
-                data = json.loads(output.splitlines()[-1])
-            except json.JSONDecodeError:
-                data = None
-        if data is None:
-            lines = [line for line in errors.splitlines() if line.strip()]
-            text = lines[-1] if lines else f"the export command stopped with exit code {exit_code}"
-            self._show_error(text.removeprefix("cnnstudio: error: "))
-            return
-        self._show_result(data)
-
-    def _on_error(self, error: QProcess.ProcessError) -> None:
-        if error == QProcess.ProcessError.FailedToStart and self.process is not None:
-            process, self.process = self.process, None
-            self._set_busy(False)
-            process.deleteLater()
-            self._show_error(f"could not start {sys.executable}: {process.errorString()}")
-
-    def _show_result(self, data: dict[str, Any]) -> None:
-        self.result = data
-        passed = bool(data.get("passed"))
-        verdict = "passed" if passed else "FAILED"
-        if data.get("parity_file"):
-            from cnnstudio.core.export.parity import read_parity_report  # imports torch: only once needed
-
-            # The report as written, checked against the file's current hash (stale, missing...).
-            checked = read_parity_report(Path(data["parity_file"]))
-            if checked.status not in ("passed", "FAILED"):
-                passed, verdict = False, checked.message
-        report = data.get("report", {})
+        self.exported = result
+        # ``verdict``: the check, or why the written report no longer vouches for the file (stale, missing...).
+        passed, verdict = result.passed, result.verdict
+        report = result.report
         self.status.setStyleSheet(PASS_STYLE if passed else FAIL_STYLE)
         self.status.setText(
             f"{'Parity passed' if passed else 'Parity ' + verdict}: max logit difference "
-            f"{report.get('max_abs_logit_diff', float('nan')):.1e}, decisions agreeing "
-            f"{report.get('decisions_agreeing')}/{report.get('num_images')}. "
+            f"{report.max_abs_logit_diff:.1e}, decisions agreeing "
+            f"{report.decisions_agreeing}/{report.num_images}. "
             + ("The file is ready to ship." if passed else "The file was written, but do not ship it as is.")
         )
-        self.report.setPlainText(f"{data.get('text', '')}\n\nModel:  {data.get('file')}\nReport: {data.get('parity_file')}")
+        self.report.setPlainText(f"{report.text()}\n\nModel:  {result.path}\nReport: {result.parity_file}")
         self.open_folder.setEnabled(True)
         severity = "info" if passed else "warning"
-        self.controller.message.emit(severity, f"Exported {data.get('file')}: parity {verdict}")
-        self.finished_export.emit(passed, data)
+        self.controller.message.emit(severity, f"Exported {result.path}: parity {verdict}")
+        self.finished_export.emit(passed, result.to_dict())
 
     def _show_error(self, text: str) -> None:
+        self._set_busy(False)
         self.status.setStyleSheet(FAIL_STYLE)
         self.status.setText(f"Export failed: {text}")
         self.controller.message.emit("error", f"Export failed: {text}")
         self.finished_export.emit(False, {"error": text})
 
     def _open_folder(self) -> None:
-        file = self.result.get("file")
-        if file:
-            self.open_url(QUrl.fromLocalFile(str(Path(file).parent)))
+        if self.exported is not None:
+            self.open_url(QUrl.fromLocalFile(str(self.exported.path.parent)))
 
     def done(self, result: int) -> None:  # noqa: D102 - stops a running export when the dialog closes
-        process, self.process = self.process, None
-        if process is not None:
-            process.finished.disconnect(self._on_finished)
-            process.kill()
-            process.waitForFinished(3000)
+        self.job.cancel()
         super().done(result)

@@ -3,21 +3,28 @@
     report = ReportAction(controller, window)
     file_menu.addAction(report.action)
 
-The child is ``python -m cnnstudio.cli.main report RUN --out FILE`` (evaluation,
-Grad-CAM and PNG encoding take seconds and import torch). When it ends, a
+The child runs the app's ``report_job`` (evaluation, Grad-CAM and PNG encoding
+take seconds and import torch) through a ``JobRunner``. When it answers, a
 non-modal box says where the file is, with an "Open in browser" button, or
-shows the CLI's one-line error.
+shows the error's one-line message.
 """
 
 from __future__ import annotations
 
-import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QObject, QProcess, QUrl, Signal
+from PySide6.QtCore import QObject, QUrl, Signal
 from PySide6.QtGui import QAction, QDesktopServices
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
+
+from cnnstudio.app.report_job import report_job
+from cnnstudio.gui.workers.job_runner import JobRunner
+
+if TYPE_CHECKING:
+    from cnnstudio.app.report_job import ReportResult
+    from cnnstudio.gui.controller import StudioController
 
 ACTION_TIP = (
     "Write one HTML file about the current run: its config, loss and accuracy curves, confusion matrix, "
@@ -28,15 +35,17 @@ NO_RUN = "Write report: open a run first (Runs tab) or train one."
 
 
 class ReportAction(QObject):
-    """The "Write report..." menu action for ``controller.current_run``, run in a QProcess."""
+    """The "Write report..." menu action for ``controller.current_run``, run in a child process."""
 
     finished = Signal(str, str)  # the written file ("" on failure), the error message ("" on success)
 
-    def __init__(self, controller: Any, parent: QWidget) -> None:
+    def __init__(self, controller: StudioController, parent: QWidget) -> None:
         super().__init__(parent)
         self.controller = controller
         self.window = parent
-        self.process: QProcess | None = None
+        self.job = JobRunner("report", self)
+        self.job.finished.connect(self._on_written)
+        self.job.failed.connect(self._on_failed)
         self.out = ""
         self.box: QMessageBox | None = None
         self.open_url: Callable[[QUrl], Any] = QDesktopServices.openUrl  # how "Open in browser" opens the file
@@ -47,7 +56,7 @@ class ReportAction(QObject):
 
     @property
     def running(self) -> bool:
-        return self.process is not None
+        return self.job.running
 
     def start(self, run_dir: str | Path | None = None, out: str | Path | None = None) -> bool:
         """Write the report of ``run_dir`` (default: the current run) to ``out`` (default: ask); False if not started."""
@@ -64,38 +73,22 @@ class ReportAction(QObject):
             if not out:
                 return False
         self.out = str(out)
-        process = QProcess(self)
-        process.setProgram(sys.executable)
-        process.setArguments(["-m", "cnnstudio.cli.main", "report", run_dir, "--out", self.out])
-        process.finished.connect(self._on_finished)
-        process.errorOccurred.connect(self._on_error)
-        self.process = process
+        try:
+            self.job.start(report_job, run_dir, out=self.out)
+        except OSError as error:  # no process could be started (too many open files...)
+            self._show_error(f"could not start writing the report: {error.strerror or error}")
+            return False
         self.action.setEnabled(False)
         self.controller.message.emit("info", f"Writing the report of {Path(run_dir).name}...")
-        process.start()
         return True
 
-    def _on_finished(self, exit_code: int, _status: Any) -> None:
-        process, self.process = self.process, None
+    def _on_written(self, result: ReportResult) -> None:
         self.action.setEnabled(True)
-        if process is None:
-            return
-        output = bytes(process.readAllStandardOutput().data()).decode("utf-8", "replace").strip()
-        errors = bytes(process.readAllStandardError().data()).decode("utf-8", "replace").strip()
-        process.deleteLater()
-        if exit_code == 0 and output:
-            self._show_success(output.splitlines()[-1])
-        else:
-            lines = [line for line in errors.splitlines() if line.strip()]
-            text = lines[-1] if lines else f"the report command stopped with exit code {exit_code}"
-            self._show_error(text.removeprefix("cnnstudio: error: "))
+        self._show_success(str(result.path))
 
-    def _on_error(self, error: QProcess.ProcessError) -> None:
-        if error == QProcess.ProcessError.FailedToStart and self.process is not None:
-            process, self.process = self.process, None
-            self.action.setEnabled(True)
-            process.deleteLater()
-            self._show_error(f"could not start {sys.executable}: {process.errorString()}")
+    def _on_failed(self, text: str) -> None:
+        self.action.setEnabled(True)
+        self._show_error(text)
 
     def _show_success(self, path: str) -> None:
         self.controller.message.emit("info", f"Report written: {path}")
@@ -123,9 +116,4 @@ class ReportAction(QObject):
 
     def shutdown(self) -> None:
         """Stop a report still being written (the window is closing)."""
-        process, self.process = self.process, None
-        if process is not None:
-            process.finished.disconnect(self._on_finished)
-            process.kill()
-            process.waitForFinished(3000)
-            process.deleteLater()
+        self.job.cancel()
