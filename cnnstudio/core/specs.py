@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 import operator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Callable
 
 from cnnstudio.core.shorten import shorten, shown
@@ -199,13 +199,3 @@ class HeadSpec:
     def check_options(self, options: Any) -> None:
         """ConfigError naming the first of ``options`` (a config's ``head.options``) this head does not declare."""
         check_head_options(self.id, options, self.options)
-
-
-@dataclass(frozen=True)
-class PluginOrigin:
-    """Where a plugin came from, for the plugins list and failure reports."""
-
-    kind: str  # "internal" | "builtin" | "entry point" | "folder"
-    location: str = ""
-    version: str = ""
-    extra: dict[str, str] = field(default_factory=dict)

@@ -7,6 +7,7 @@ its own ``try`` (pluggy's ``load_setuptools_entrypoints`` does not).
 
 from __future__ import annotations
 
+import functools
 import importlib
 import importlib.metadata
 import importlib.util
@@ -19,6 +20,8 @@ from typing import Callable
 
 import cnnstudio
 from cnnstudio.host.hookspecs import ENTRY_POINT_GROUP
+from cnnstudio.host.plugin_files import load_module_from_file
+from cnnstudio.host.records import PluginSource
 
 INTERNAL_PLUGINS = {"cnnstudio": "cnnstudio.host.builtin_plugin"}  # plugin name -> module
 BUNDLED_PACKAGE = "cnnstudio.bundled_plugins"
@@ -32,9 +35,7 @@ class PluginCandidate:
     """A plugin found but not imported yet."""
 
     name: str
-    origin: str  # "internal" | "builtin" | "entry point" | "folder"
-    location: str
-    version: str
+    source: PluginSource
     load: Callable[[], object]
 
 
@@ -61,8 +62,9 @@ def default_plugin_folders() -> list[Path]:
 def internal_candidates() -> list[PluginCandidate]:
     package_dir = Path(cnnstudio.__file__).parent
     return [
-        PluginCandidate(name, "internal", str(package_dir.joinpath(*module.split(".")[1:]).with_suffix(".py")),
-                        cnnstudio.__version__, lambda m=module: importlib.import_module(m))
+        PluginCandidate(name, PluginSource("internal", str(package_dir.joinpath(*module.split(".")[1:]).with_suffix(".py")),
+                                           cnnstudio.__version__),
+                        functools.partial(importlib.import_module, module))
         for name, module in INTERNAL_PLUGINS.items()
     ]
 
@@ -73,13 +75,13 @@ def bundled_candidates(folder: Path) -> list[PluginCandidate]:
         return []
     _ensure_bundled_package(folder)
     return [
-        PluginCandidate(path.stem, "builtin", str(path), cnnstudio.__version__,
-                        lambda n=path.stem: importlib.import_module(f"{BUNDLED_PACKAGE}.{n}"))
+        PluginCandidate(path.stem, PluginSource("builtin", str(path), cnnstudio.__version__),
+                        functools.partial(importlib.import_module, f"{BUNDLED_PACKAGE}.{path.stem}"))
         for path in sorted(folder.glob("*.py")) if not path.name.startswith("_")
     ]
 
 
-def bundled_sort_key(name: str, module: object) -> tuple[float, int, str]:
+def bundled_sort_key(name: str, module: object) -> tuple[float, str]:
     """``PLUGIN_PRIORITY`` (lower first; generic layout claimers set a high one
     so specialised layouts such as MVTec-AD or YOLO are asked first), then the name."""
     priority = getattr(module, "PLUGIN_PRIORITY", DEFAULT_PRIORITY)
@@ -119,7 +121,7 @@ def entry_point_candidates() -> list[PluginCandidate]:
         dist = getattr(ep, "dist", None)
         version = str(getattr(dist, "version", "") or "")
         where = f"{ep.value} ({dist.name} {version})" if dist is not None else ep.value
-        found[(ep.name, ep.value)] = PluginCandidate(ep.name, "entry point", where, version, ep.load)
+        found[(ep.name, ep.value)] = PluginCandidate(ep.name, PluginSource("entry point", where, version), ep.load)
     return list(found.values())
 
 
@@ -136,8 +138,8 @@ def folder_candidates(folder: Path) -> list[PluginCandidate]:
         else:
             continue
         module_name = f"{FOLDER_PACKAGE}.{path.stem}"
-        candidates.append(PluginCandidate(path.stem, "folder", str(path), "",
-                                          lambda m=module_name, f=file, s=search: import_file(m, f, s)))
+        candidates.append(PluginCandidate(path.stem, PluginSource("folder", str(path)),
+                                          functools.partial(import_file, module_name, file, search)))
     return candidates
 
 
@@ -147,14 +149,4 @@ def import_file(module_name: str, path: Path, search: list[str] | None = None) -
         parent = types.ModuleType(FOLDER_PACKAGE, "Plugins loaded from plugin folders.")
         parent.__path__ = []
         sys.modules[FOLDER_PACKAGE] = parent
-    spec = importlib.util.spec_from_file_location(module_name, path, submodule_search_locations=search)
-    if spec is None or spec.loader is None:
-        raise ImportError(f"{path}: cannot be imported as a Python module")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[module_name] = module
-    try:
-        spec.loader.exec_module(module)
-    except BaseException:
-        sys.modules.pop(module_name, None)
-        raise
-    return module
+    return load_module_from_file(module_name, path, search)

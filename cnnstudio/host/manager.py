@@ -25,7 +25,8 @@ import logging
 import os
 import threading
 import traceback
-from dataclasses import asdict, replace
+from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, Sequence
 
@@ -49,7 +50,7 @@ from cnnstudio.host.discovery import (
     internal_candidates,
     user_plugin_folder,
 )
-from cnnstudio.host.records import PluginFailure, PluginRecord, one_line as _one_line
+from cnnstudio.host.records import PluginFailure, PluginRecord, PluginSource, one_line as _one_line
 from cnnstudio.core.specs import DatasetSpec, HeadSpec
 
 __all__ = ["PluginRecord", "PluginFailure", "StudioPluginManager", "get_plugin_manager",
@@ -79,7 +80,7 @@ class StudioPluginManager:
         self.failures: list[PluginFailure] = []
         self._pm = pluggy.PluginManager(hookspecs.PROJECT_NAME)
         self._pm.add_hookspecs(hookspecs)
-        self._origins: dict[str, tuple[str, str, str]] = {}  # name -> origin, location, version
+        self._sources: dict[str, PluginSource] = {}  # plugin name -> where it was loaded from
         self._order: list[str] = []
         self._seen_failures: set[tuple[str, ...]] = set()
         self._datasets: dict[str, DatasetSpec] = {}
@@ -101,35 +102,34 @@ class StudioPluginManager:
                         self._load(candidate)
                 elif folder != user_folder:  # only the user's own folder may be missing
                     self._fail(str(folder), "import", f"plugin folder not found: {folder}",
-                               origin=("folder", str(folder)))
+                               source=PluginSource("folder", str(folder)))
         self._check_hook_names()
         self._collect()
 
     # ---- loading -------------------------------------------------------
 
-    def _fail(self, plugin: str, hook: str, message: str, tb: str = "", origin: tuple[str, str] | None = None) -> None:
-        kind, location = origin if origin is not None else self._origins.get(plugin, ("", "", ""))[:2]
-        self.failures.append(PluginFailure(plugin, kind, location, hook, message, tb))
+    def _fail(self, plugin: str, hook: str, message: str, tb: str = "", source: PluginSource | None = None) -> None:
+        source = source if source is not None else self._sources.get(plugin, PluginSource("", ""))
+        self.failures.append(PluginFailure(plugin, source, hook, message, tb))
 
     def _load(self, candidate: PluginCandidate) -> None:
         """Import one plugin and register it; record any failure."""
-        name, origin, location = candidate.name, candidate.origin, candidate.location
+        name, source = candidate.name, candidate.source
         try:
             plugin = candidate.load()
         except BaseException as exc:  # a plugin may even call sys.exit at import
             if isinstance(exc, KeyboardInterrupt):
                 raise
-            self._fail(name, "import", _one_line(exc), traceback.format_exc(), (origin, location))
+            self._fail(name, "import", _one_line(exc), traceback.format_exc(), source)
             return
         if self._pm.is_registered(plugin):
             return  # the same module found twice (an entry point to a bundled plugin)
         if self._pm.has_plugin(name):
-            first = self._origins[name]
+            first = self._sources[name]
             self._fail(name, "import", f"a plugin named '{name}' is already loaded from "
-                       f"{first[1]} ({first[0]}); this one is ignored", origin=(origin, location))
+                       f"{first.location} ({first.origin}); this one is ignored", source=source)
             return
-        version = str(getattr(plugin, "__version__", "") or candidate.version)
-        self._origins[name] = (origin, location, version)
+        self._sources[name] = replace(source, version=str(getattr(plugin, "__version__", "") or source.version))
         try:
             self._pm.register(plugin, name)
         except Exception as exc:  # pluggy validates hook signatures here
@@ -147,10 +147,9 @@ class StudioPluginManager:
             except BaseException as exc:
                 if isinstance(exc, KeyboardInterrupt):
                     raise
-                self._fail(candidate.name, "import", _one_line(exc), traceback.format_exc(),
-                           ("builtin", candidate.location))
+                self._fail(candidate.name, "import", _one_line(exc), traceback.format_exc(), candidate.source)
                 continue
-            imported.append((bundled_sort_key(candidate.name, module), replace(candidate, load=lambda m=module: m)))
+            imported.append((bundled_sort_key(candidate.name, module), replace(candidate, load=_returning(module))))
         for _, candidate in sorted(imported, key=lambda item: item[0]):
             self._load(candidate)
 
@@ -208,14 +207,14 @@ class StudioPluginManager:
         self._observers = self._impls("cnnstudio_on_event")  # emit() runs per batch: look up once
         observers = {impl.plugin_name for impl in self._observers}
         for name in self._order:
-            origin, location, version = self._origins[name]
             self.plugins.append(PluginRecord(
-                name, origin, location, version,
+                name, self._sources[name],
                 tuple(i for (k, i), owner in self._owner.items() if k == "dataset" and owner == name),
                 tuple(i for (k, i), owner in self._owner.items() if k == "head" and owner == name),
                 name in layouts, name in observers))
 
-    def _register_all(self, plugin: str, hook_name: str, kind: type, registry: dict, result: Any) -> None:
+    def _register_all(self, plugin: str, hook_name: str, kind: type[DatasetSpec | HeadSpec],
+                      registry: dict[str, Any], result: Any) -> None:
         label = "dataset" if kind is DatasetSpec else "head"
         if not isinstance(result, (list, tuple)):
             self._fail(plugin, hook_name, f"returned {type(result).__name__}, expected a list of {kind.__name__}")
@@ -340,17 +339,16 @@ class StudioPluginManager:
         """Every plugin (loaded or not) with its failures, ready for json.dumps."""
         entries: list[dict[str, Any]] = []
         for record in self.plugins:
-            failures = [asdict(f) for f in self.failures if f.plugin == record.name]
-            entry = asdict(record)
-            entry.update(datasets=list(record.datasets), heads=list(record.heads),
-                         status="errors" if failures else "ok", failures=failures)
+            failures = [f.as_dict() for f in self.failures if f.plugin == record.name]
+            entry = record.as_dict()
+            entry.update(status="errors" if failures else "ok", failures=failures)
             entries.append(entry)
         loaded = {record.name for record in self.plugins}
         for failure in self.failures:
             if failure.plugin not in loaded and failure.hook == "import":
                 entries.append(dict(name=failure.plugin, origin=failure.origin, location=failure.location,
                                     version="", datasets=[], heads=[], layouts=False, observer=False,
-                                    status="failed to load", failures=[asdict(failure)]))
+                                    status="failed to load", failures=[failure.as_dict()]))
         return entries
 
 
@@ -368,6 +366,11 @@ def _holds_images(folder: Path, budget: int = 5000) -> bool:
 
 _manager: StudioPluginManager | None = None
 _manager_lock = threading.Lock()
+
+
+def _returning(module: object) -> Callable[[], object]:
+    """A ``load`` that gives back the plugin module imported already."""
+    return lambda: module
 
 
 def get_plugin_manager(reload: bool = False) -> StudioPluginManager:

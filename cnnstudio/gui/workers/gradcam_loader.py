@@ -12,19 +12,18 @@ report's ``predicted``): "why did the model call this a scratch?".
 
 from __future__ import annotations
 
-import logging
 import threading
-import traceback
-from typing import Any, Sequence
+from typing import TYPE_CHECKING, Any, Sequence
 
 import numpy as np
 from PySide6.QtCore import QObject, Signal
 
-from cnnstudio.core.errors import CNNStudioError
 from cnnstudio.gui.workers.background import emit_safely, in_background
+from cnnstudio.gui.workers.background_cache import failure_message
 from cnnstudio.gui.workers.run_model_cache import RunModelCache
 
-log = logging.getLogger(__name__)
+if TYPE_CHECKING:
+    from cnnstudio.host.manager import StudioPluginManager
 
 BATCH = 32  # images per Grad-CAM pass: small enough that the first tiles appear quickly
 
@@ -59,7 +58,7 @@ class GradCamLoader(QObject):
                       self._generation, self.models.controller.manager, uses_torch=True)
 
     def _compute(self, run_dir: str, report: Any, layer: str, positions: list[int], generation: int,
-                 manager: Any) -> None:
+                 manager: StudioPluginManager) -> None:
         names: list[str] = []
         try:
             model = self.models.get(run_dir, "best", manager)
@@ -83,12 +82,9 @@ class GradCamLoader(QObject):
                             names, "")
             if not missing:
                 emit_safely(self.ready, run_dir, report.split, layer, {p: maps[p] for p in positions}, names, "")
-        except CNNStudioError as problem:
-            emit_safely(self.ready, run_dir, report.split, layer, {}, names, str(problem))
-        except Exception as problem:  # a plugin head's bug: say it, keep the window
-            log.error("Grad-CAM for %s failed:\n%s", run_dir, traceback.format_exc())
+        except Exception as problem:  # a bad run or a plugin head's bug: say it, keep the window
             emit_safely(self.ready, run_dir, report.split, layer, {}, names,
-                        f"{run_dir}: Grad-CAM failed ({type(problem).__name__}: {problem})")
+                        failure_message(run_dir, "Grad-CAM failed", problem))
 
     def _grad_cam(self, model: Any, report: Any, layer: str, positions: list[int]) -> list[np.ndarray]:
         import torch

@@ -11,19 +11,18 @@ the window starts.
 
 from __future__ import annotations
 
-import logging
-import threading
-import traceback
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtCore import QObject, Signal
 
-from cnnstudio.core.errors import CNNStudioError
-from cnnstudio.gui.workers.background import emit_safely, in_background
+from cnnstudio.gui.workers.background import emit_safely
+from cnnstudio.gui.workers.background_cache import BackgroundCache, weights_stamp
 
-log = logging.getLogger(__name__)
+if TYPE_CHECKING:
+    from cnnstudio.gui.controller import StudioController
+    from cnnstudio.host.manager import StudioPluginManager
 
 
 class RunModelCache(QObject):
@@ -31,64 +30,33 @@ class RunModelCache(QObject):
 
     ready = Signal(str, str, object, str)  # run_dir, which, TrainedModel or None, error message
 
-    def __init__(self, controller: Any, parent: QObject | None = None) -> None:
+    def __init__(self, controller: StudioController, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.controller = controller
-        self._models: dict[tuple[str, str], tuple[tuple[float, float], Any]] = {}
-        self._lock = threading.Lock()
+        self._models: BackgroundCache[Any] = BackgroundCache(
+            self._load, lambda key: weights_stamp(*key), self._deliver, thread_name="cnnstudio-run-model",
+            failure="the model could not be loaded")
 
     def cached(self, run_dir: str, which: str) -> Any:
         """The loaded model if its weights have not changed since, else None."""
-        key = (str(run_dir), which)
-        entry = self._models.get(key)
-        if entry is not None and entry[0] == _weights_mtime(run_dir, which):
-            return entry[1]
-        return None
+        return self._models.cached((str(run_dir), which))
 
     def request(self, run_dir: str, which: str = "best") -> None:
         """Answer with ``ready`` for this run's model: from the cache (soon) or after loading it on the worker."""
-        run_dir = str(run_dir)
-        model = self.cached(run_dir, which)
-        if model is not None:
-            QTimer.singleShot(0, lambda: self.ready.emit(run_dir, which, model, ""))
-            return
-        manager = self.controller.manager
-        in_background("cnnstudio-run-model", self._load, run_dir, which, manager, uses_torch=True)
+        self._models.request((str(run_dir), which), self.controller.manager)
 
-    def get(self, run_dir: str, which: str = "best", manager: Any = None) -> Any:
+    def get(self, run_dir: str, which: str = "best", manager: StudioPluginManager | None = None) -> Any:
         """The run's TrainedModel, loading it now if needed (call from a worker thread; raises CNNStudioError)."""
-        run_dir = str(run_dir)
-        with self._lock:
-            model = self.cached(run_dir, which)
-            if model is None:
-                from cnnstudio.app.runner import load_run_model
+        return self._models.get((str(run_dir), which), manager)
 
-                stamp = _weights_mtime(run_dir, which)
-                model = load_run_model(Path(run_dir), which, manager or self.controller.manager)
-                self._models[(run_dir, which)] = (stamp, model)
-            return model
+    def _load(self, key: tuple[str, ...], manager: StudioPluginManager | None) -> Any:
+        from cnnstudio.app.runner import load_run_model
 
-    def _load(self, run_dir: str, which: str, manager: Any) -> None:
-        try:
-            model, error = self.get(run_dir, which, manager), ""
-        except CNNStudioError as problem:
-            model, error = None, str(problem)
-        except Exception as problem:  # a plugin head's bug or a damaged file: say it, keep going
-            log.error("loading the model of %s failed:\n%s", run_dir, traceback.format_exc())
-            model, error = None, f"{run_dir}: the model could not be loaded ({type(problem).__name__}: {problem})"
-        emit_safely(self.ready, run_dir, which, model, error)
+        run_dir, which = key
+        return load_run_model(Path(run_dir), which, manager or self.controller.manager)
 
-
-def _weights_mtime(run_dir: str, which: str) -> tuple[float, float]:
-    """When ``which`` and the other checkpoint were written (-1 when missing): a missing one falls back
-    to the other (``RunFolder.checkpoint``), so either changing means another model."""
-    stamps = []
-    for name in (which, "last" if which == "best" else "best"):
-        try:
-            stamps.append((Path(run_dir) / "weights" / f"{name}.safetensors").stat().st_mtime)
-        except OSError:
-            stamps.append(-1.0)
-    return stamps[0], stamps[1]
+    def _deliver(self, key: tuple[str, ...], model: Any, error: str) -> None:
+        emit_safely(self.ready, *key, model, error)
 
 
 def model_filters(model: Any) -> dict[str, np.ndarray]:
