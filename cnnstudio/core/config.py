@@ -253,7 +253,7 @@ class RunConfig:
 
 # ---- helpers --------------------------------------------------------------
 
-_NESTED = {
+_NESTED: dict[tuple[type, str], type] = {
     (RunConfig, "dataset"): DatasetConfig,
     (RunConfig, "model"): ModelConfig,
     (RunConfig, "head"): HeadConfig,
@@ -387,5 +387,5 @@ def replace_nested(config: RunConfig, **changes: Any) -> RunConfig:
         *parents, leaf = dotted.split(".")
         for part in parents:
             target = target[part]
-        target[leaf] = asdict(value) if is_dataclass(value) else value
+        target[leaf] = asdict(value) if is_dataclass(value) and not isinstance(value, type) else value
     return RunConfig.from_dict(data)

@@ -36,6 +36,7 @@ def cnnstudio_datasets() -> list[DatasetSpec]:
             return [DatasetSpec(id="acme.bolts", title="Bolts", domain="Manufacturing",
                                 description="...", load=load_bolts)]
     """
+    raise NotImplementedError  # a spec: pluggy calls the plugins' implementations, never this
 
 
 @hookspec
@@ -52,6 +53,7 @@ def cnnstudio_heads() -> list[HeadSpec]:
             return [HeadSpec(id="acme.count", title="Counter", tasks=("classification",),
                              build=CountHead)]
     """
+    raise NotImplementedError  # a spec: pluggy calls the plugins' implementations, never this
 
 
 @hookspec(firstresult=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from cnnstudio.core.config import ConvLayer, RunConfig, replace_nested
+from cnnstudio.core.config import ConvLayer, ModelConfig, RunConfig, replace_nested
 from cnnstudio.core.errors import ConfigError
 
 
@@ -74,3 +74,10 @@ def test_replace_nested_changes_one_field_and_validates():
     assert config.training.lr == 0.01 and config.model.pooling == "avg"
     with pytest.raises(ConfigError):
         replace_nested(RunConfig(), **{"training.lr": 0})
+
+
+def test_replace_nested_takes_a_dataclass_instance_as_a_table_and_refuses_a_dataclass_class():
+    config = replace_nested(RunConfig(), model=ModelConfig(pooling="avg"))
+    assert config.model.pooling == "avg"
+    with pytest.raises(ConfigError, match="model must be a table"):
+        replace_nested(RunConfig(), model=ModelConfig)

@@ -56,7 +56,7 @@ def import_class_folders(
     files_by_class = list_class_files(root)
 
     cache = FolderCache.open(root, size, policy, cache_dir) if use_cache else None
-    entries: list[tuple[Path, int, FileKey | None]] = []  # (file, class index, cache key)
+    entries: list[tuple[Path, int, FileKey]] = []  # (file, class index, cache key)
     skipped: list[SkippedFile] = []
     for label, files in enumerate(files_by_class.values()):
         for path in files:
@@ -77,7 +77,14 @@ def import_class_folders(
     labels: list[int] = []
     sources: list[str] = []
     for path, label, key in entries:
-        result = decoded[path] if path in decoded else known_images.get(key, known_failures.get(key))
+        # Every file was decoded now or is in the cache, as an image or as the reason it is unusable.
+        result: torch.Tensor | str
+        if path in decoded:
+            result = decoded[path]
+        elif key in known_images:
+            result = known_images[key]
+        else:
+            result = known_failures[key]
         if isinstance(result, str):
             if getattr(result, "remember", True):
                 failures_by_key[key] = str(result)

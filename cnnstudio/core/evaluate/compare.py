@@ -108,7 +108,8 @@ def read_run(path: str | Path) -> RunResult:
     records = run.read_metrics()
     final = _final_metrics(run, records)
     final["epochs_planned"] = config.training.epochs
-    splits = info.get("split_sizes") if isinstance(info.get("split_sizes"), dict) else {}
+    split_sizes = info.get("split_sizes")
+    splits = split_sizes if isinstance(split_sizes, dict) else {}
     return RunResult(
         path=run.path, name=run.name, label=run.name, status=str(info.get("status", "unknown")),
         primary_metric=str(info.get("primary_metric", "accuracy")), records=records, final=final,
@@ -142,8 +143,8 @@ def primary_value(run: RunResult) -> float | None:
 
 def headline(comparison: Comparison) -> str:
     """One sentence for people: which run scored best on validation, by how much, and whether that is beyond noise."""
-    scored = [(primary_value(run), run) for run in comparison.runs]
-    scored = [(value, run) for value, run in scored if value is not None]
+    values = [(primary_value(run), run) for run in comparison.runs]
+    scored = [(value, run) for value, run in values if value is not None]
     if len(scored) < 2:
         return "Fewer than two runs have validation metrics yet: nothing to compare."
     scored.sort(key=lambda pair: pair[0], reverse=True)

@@ -127,6 +127,8 @@ def onnx_bytes(trained: TrainedModel) -> bytes:
             wrapper, (example,), None, dynamo=True, input_names=["images"], output_names=wrapper.output_names,
             dynamic_shapes={"images": {0: batch, 1: height, 2: width}}, verbose=False, external_data=False,
         )
+        if program is None:  # only the legacy exporter (dynamo=False) returns None
+            raise ExportError("torch.onnx.export gave no ONNX program: this torch's dynamo exporter did not run")
         model = program.model_proto
     for key, value in artifact_metadata(trained, wrapper).items():
         entry = model.metadata_props.add()
@@ -193,7 +195,7 @@ def export_model(
 
 def remove_leftover_temporaries(folder: Path) -> list[Path]:
     """Remove the temporary files of exports into ``folder`` whose process is gone; returns them."""
-    removed = []
+    removed: list[Path] = []
     try:
         entries = list(Path(folder).iterdir())
     except OSError:

@@ -23,7 +23,8 @@ DEFAULT_THRESHOLD = 0.5  # the same decisions as the argmax of two classes
 def validate_threshold(value: Any, field: str = "threshold") -> float:
     """``value`` as a float strictly between 0 and 1, or ConfigError naming ``field``."""
     # A range comparison also rejects nan and inf, and cannot overflow (float() of a huge int would).
-    if isinstance(value, numbers.Real) and not isinstance(value, bool) and 0 < value < 1:
+    # "not value <= 0" rather than "0 < value": typeshed's numbers.Real declares only __lt__ and __le__.
+    if isinstance(value, numbers.Real) and not isinstance(value, bool) and value < 1 and not value <= 0:
         return float(value)
     raise ConfigError(f"{field} must be a number between 0 and 1 (exclusive), got {shown(value)}")
 

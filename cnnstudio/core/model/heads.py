@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import torch
 import torch.nn.functional as F
@@ -22,6 +22,7 @@ from cnnstudio.core.model.decision import DEFAULT_THRESHOLD, validate_threshold
 from cnnstudio.core.specs import check_head_options
 
 GLOBAL_POOLS = ("none", "avg", "max")
+_Part = TypeVar("_Part")
 # The head.options of the classification head (the host adds input_size).
 CLASSIFICATION_OPTIONS = ("global_pool",)
 
@@ -49,9 +50,18 @@ class Targets:
     def concat(parts: list[Targets]) -> Targets:
         return Targets(
             labels=torch.cat([p.labels for p in parts]),
-            masks=None if parts[0].masks is None else torch.cat([p.masks for p in parts]),
-            boxes=None if parts[0].boxes is None else [b for p in parts for b in p.boxes],
+            masks=None if parts[0].masks is None else torch.cat(_all_present([p.masks for p in parts], "masks")),
+            boxes=None if parts[0].boxes is None else [b for boxes in _all_present([p.boxes for p in parts], "boxes")
+                                                       for b in boxes],
         )
+
+
+def _all_present(items: list[_Part | None], what: str) -> list[_Part]:
+    """``items``, which must all be there: TypeError when only some parts have ``what``."""
+    present = [item for item in items if item is not None]
+    if len(present) != len(items):
+        raise TypeError(f"Targets.concat: the first part has {what}, but not every other part does")
+    return present
 
 
 class Head(nn.Module):
@@ -74,6 +84,7 @@ class Head(nn.Module):
 
     task: str = "classification"
     primary_metric: str = "accuracy"
+    class_weights: torch.Tensor  # a buffer, registered in __init__
 
     def __init__(self, num_classes: int) -> None:
         super().__init__()
@@ -110,6 +121,8 @@ class ClassificationHead(Head):
     "ok / defect" folders get the threshold studio too.
     """
 
+    threshold: torch.Tensor  # a buffer, registered in __init__ for two classes only
+
     def __init__(self, feature_shape: tuple[int, int, int], num_classes: int, global_pool: str = "none") -> None:
         super().__init__(num_classes)
         if global_pool not in GLOBAL_POOLS:
@@ -128,7 +141,7 @@ class ClassificationHead(Head):
                               "only a two-class one has a threshold")
         self.threshold.fill_(validate_threshold(value))
 
-    def _load_from_state_dict(self, state_dict, prefix, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def _load_from_state_dict(self, state_dict, prefix, *args, **kwargs):
         # Runs saved before two-class heads had a threshold decided by the argmax: 0.5 does the same.
         if hasattr(self, "threshold") and f"{prefix}fc.weight" in state_dict:
             state_dict.setdefault(f"{prefix}threshold", torch.tensor(DEFAULT_THRESHOLD))

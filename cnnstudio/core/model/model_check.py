@@ -50,7 +50,7 @@ class _Recorder:
         return hook
 
     def _linear_hook(self, name: str):
-        def hook(module: nn.Module, inputs: tuple) -> None:
+        def hook(module: nn.Linear, inputs: tuple) -> None:  # registered on nn.Linear layers only
             if self.linear is None and inputs and isinstance(inputs[0], torch.Tensor):
                 self.linear = (name, module, tuple(inputs[0].shape))
                 self.map_before_linear = self.last_map

@@ -9,6 +9,7 @@ training split's statistics, so exported and reloaded models need nothing else.
 from __future__ import annotations
 
 from collections import OrderedDict
+from collections.abc import Callable
 from typing import Any
 
 import torch
@@ -17,7 +18,7 @@ from torch import nn
 from cnnstudio.core.config import ModelConfig
 from cnnstudio.core.model.heads import Head
 
-ACTIVATION_LAYERS = {
+ACTIVATION_LAYERS: dict[str, Callable[[], nn.Module]] = {
     "relu": nn.ReLU,
     "leaky_relu": lambda: nn.LeakyReLU(0.1),
     "gelu": nn.GELU,
@@ -58,6 +59,7 @@ def layer_shapes(config: ModelConfig) -> list[tuple[str, nn.Module, tuple[int, i
     shapes = []
     for name, module in backbone.named_children():
         if isinstance(module, nn.Conv2d):
+            assert not isinstance(module.padding, str)  # build_backbone gives every conv a number of pixels
             kernel, padding = module.kernel_size[0], module.padding[0]
             channels = module.out_channels
             height, width = height + 2 * padding - kernel + 1, width + 2 * padding - kernel + 1
@@ -74,6 +76,9 @@ def feature_shape(config: ModelConfig) -> tuple[int, int, int]:
 
 class CNNModel(nn.Module):
     """Normalise -> backbone -> dropout -> head. Input: (N, 3, H, W) float in [0, 1]."""
+
+    input_mean: torch.Tensor  # buffers, registered in __init__
+    input_std: torch.Tensor
 
     def __init__(
         self,

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
-from typing import Callable
+from typing import Any, Callable
 
 from cnnstudio.core.config import ConvLayer, RunConfig
 
@@ -56,7 +56,7 @@ def variant_by_id(config: RunConfig, variant_id: str) -> Variant:
 
 # ---- the variants -------------------------------------------------------------------
 
-def _model(config: RunConfig, **changes: object) -> RunConfig:
+def _model(config: RunConfig, **changes: Any) -> RunConfig:
     return dataclasses.replace(config, model=dataclasses.replace(config.model, **changes))
 
 
