@@ -20,6 +20,9 @@ def main(argv: Sequence[str] | None = None, quit_after_ms: int | None = None) ->
     app.setOrganizationName("CNN Studio")
     from cnnstudio.gui.workers.gui_thread_gc import GuiThreadGarbageCollector
     from cnnstudio.gui.main_window import MainWindow
+    from cnnstudio.gui.widgets.icons import app_icon
+
+    app.setWindowIcon(app_icon())  # the taskbar's and every dialog's icon
 
     collector = GuiThreadGarbageCollector(app)  # Qt objects are freed on this thread, never on a worker
 

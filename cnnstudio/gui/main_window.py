@@ -13,6 +13,7 @@ from cnnstudio import __version__
 from cnnstudio.gui.controller import StudioController
 from cnnstudio.gui.tabs.data.data_view import DataView
 from cnnstudio.gui.widgets.dataset_panel import DatasetPanel
+from cnnstudio.gui.widgets.icons import app_icon, icon
 from cnnstudio.gui.tabs.evaluate.evaluation_view import EvaluationView
 from cnnstudio.gui.tabs.filters.filters_view import FiltersView
 from cnnstudio.gui.tabs.model.model_view import ModelView
@@ -32,6 +33,14 @@ ABOUT = (
     "<p>It grew from one teaching model, the lesson's SimpleCNN, and turns each of its lessons "
     "into something you can run and see. Everything runs on your machine; nothing is downloaded.</p>"
 )
+# Menu text -> the name of its icon in cnnstudio.gui.widgets.icons.
+MENU_ICONS = {
+    "Open image &folder...": "open", "Open &image to try...": "open-image", "Open run &config...": "open-config",
+    "&Save run config as...": "save", "&Export model...": "export", "&Preferences...": "preferences",
+    "&Quit": "quit", "&Start training": "start", "S&top training": "stop", "&Full screen": "full-screen",
+    "&Plugins...": "plugins", "&Reload plugins": "reload", "&User guide": "help",
+    "&Keyboard shortcuts": "shortcuts", "&About CNN Studio": "about",
+}
 
 
 class MainWindow(QMainWindow):
@@ -42,6 +51,7 @@ class MainWindow(QMainWindow):
         install_wheel_guard()  # the wheel scrolls pages, never an unfocused setting (idempotent)
         self.controller = controller or StudioController(parent=self)
         self.setWindowTitle("CNN Studio")
+        self.setWindowIcon(app_icon())
         self.settings = settings or QSettings("CNN Studio", "CNN Studio")
 
         self.dataset_panel = DatasetPanel(self.controller, self)
@@ -99,6 +109,7 @@ class MainWindow(QMainWindow):
         self.export_action.setStatusTip("Save the current run as ONNX or TorchScript, preprocessing and threshold inside, "
                                         "checked against PyTorch")
         self.report_action = ReportAction(self.controller, self)
+        self.report_action.action.setIcon(icon("report"))
         file_menu.addAction(self.report_action.action)
         file_menu.addSeparator()
         self._action(file_menu, "&Preferences...", QKeySequence.StandardKey.Preferences, self.show_preferences)
@@ -127,6 +138,8 @@ class MainWindow(QMainWindow):
 
     def _action(self, menu, text, shortcut, slot) -> QAction:
         action = QAction(text, self)
+        if text in MENU_ICONS:
+            action.setIcon(icon(MENU_ICONS[text]))
         if shortcut is not None:
             action.setShortcut(QKeySequence(shortcut))
         action.triggered.connect(lambda *_: slot())

@@ -1,4 +1,4 @@
-"""An installed wheel finds its bundled plugins inside the wheel, not in a checkout.
+"""An installed wheel finds its bundled plugins and resources inside the wheel, not in a checkout.
 
 The wheel is built from a copy of the source tree (so the build leaves no
 ``build/`` folder in the repository), unzipped, and used from a subprocess
@@ -32,6 +32,7 @@ print(json.dumps({
     "bundled_dir": str(bundled_plugins_dir()),
     "plugins": {r.name: r.location for r in manager.plugins if r.origin == "builtin"},
     "failures": {f.plugin: f.location for f in manager.failures},
+    "resources": str(__import__("cnnstudio.resource_files").resource_files.resource_path("palette.toml")),
 }))
 """
 
@@ -42,7 +43,7 @@ def unzipped_wheel(tmp_path_factory) -> Path:
     source = work / "source"
     source.mkdir()
     ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
-    for folder in ("cnnstudio", "plugins"):
+    for folder in ("cnnstudio", "plugins", "resources"):
         shutil.copytree(REPO / folder, source / folder, ignore=ignore)
     shutil.copy(REPO / "pyproject.toml", source)
     readme = REPO / "README.md"
@@ -75,6 +76,7 @@ def test_wheel_finds_bundled_plugins_inside_the_wheel(unzipped_wheel, tmp_path):
     assert checkout <= set(found), f"not found in the wheel: {checkout - set(found)}"
     for name in checkout:
         assert Path(found[name]).is_relative_to(unzipped_wheel / "cnnstudio" / "bundled_plugins")
+    assert Path(result["resources"]) == unzipped_wheel / "cnnstudio" / "resources" / "palette.toml"
 
 
 def test_bare_source_checkout_without_install_finds_the_plugins_folder(tmp_path):

@@ -23,7 +23,7 @@ import logging
 import threading
 import traceback
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from PySide6.QtCore import QRectF, Qt, Signal
@@ -34,11 +34,15 @@ from PySide6.QtWidgets import (
 
 from cnnstudio.core.errors import CNNStudioError
 from cnnstudio.gui.widgets import palette
+from cnnstudio.gui.tabs.predict.sample_photos import SamplePhotos
 from cnnstudio.gui.tabs.predict.explain_controls import GRADCAM, HEAD, NONE, ExplainControls, explain_with_gradcam, gradcam_caption
 from cnnstudio.gui.widgets.images import overlay_heatmap, to_qimage
 from cnnstudio.gui.workers.background import emit_safely, in_background
 from cnnstudio.gui.widgets.run_identity import identify_run, note_html, other_dataset_note, run_caption
 from cnnstudio.gui.workers.run_model_cache import RunModelCache
+
+if TYPE_CHECKING:
+    from cnnstudio.gui.controller import StudioController
 
 log = logging.getLogger(__name__)
 
@@ -58,7 +62,7 @@ class PredictView(QWidget):
     explained = Signal()  # the Explain overlay (or its error message) is on screen
     _explained = Signal(object, object, object, str)  # request key, (S, S) Grad-CAM map or None, cells, error
 
-    def __init__(self, controller: Any, parent: QWidget | None = None) -> None:
+    def __init__(self, controller: StudioController, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.controller = controller
         self.run_dir = ""
@@ -88,6 +92,8 @@ class PredictView(QWidget):
         top = QHBoxLayout()
         top.addWidget(self.run_label, 1)
         top.addWidget(self.choose_button)
+        self.samples = SamplePhotos(self)
+        self.samples.chosen.connect(self.predict_file)
 
         self.image_label = self._picture("Drop an image file here\nor press Choose image...")
         self.image_label.setToolTip(PAD_TIP)
@@ -129,6 +135,7 @@ class PredictView(QWidget):
         middle.addLayout(right, 1)
         layout = QVBoxLayout(self)
         layout.addLayout(top)
+        layout.addWidget(self.samples)
         layout.addWidget(self.error_label)
         layout.addWidget(self.explain)
         layout.addLayout(middle)

@@ -13,7 +13,7 @@ change and compares the two when it finishes.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QItemSelectionModel, QUrl, Qt, Signal
 from PySide6.QtGui import QAction, QDesktopServices, QKeySequence, QShowEvent
@@ -23,10 +23,14 @@ from PySide6.QtWidgets import (
 )
 
 from cnnstudio.core.errors import CNNStudioError
+from cnnstudio.gui.widgets.icons import icon
 from cnnstudio.gui.workers.background import emit_safely, in_background
 from cnnstudio.gui.tabs.runs.run_rows import COLUMNS, RESUME_ACTIONS, list_run_rows, resume_action, resumable
 from cnnstudio.gui.widgets.run_identity import identify_run, opened_message
 from cnnstudio.gui.tabs.runs.variant_button import VariantButton
+
+if TYPE_CHECKING:
+    from cnnstudio.gui.controller import StudioController
 
 COMPARE_TIP = ("Compare the selected runs (Ctrl+D): their loss and accuracy curves overlaid, the config fields that "
                "differ, and their final metrics. Select several runs with Ctrl+click or Shift+click.")
@@ -39,7 +43,7 @@ class RunsView(QWidget):
     _listed = Signal(int, object, str)  # request number, (root, rows), error message
     _compared = Signal(int, object, str)  # request number, Comparison or None, error message
 
-    def __init__(self, controller: Any, parent: QWidget | None = None) -> None:
+    def __init__(self, controller: StudioController, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.controller = controller
         self.rows: list[dict[str, str]] = []
@@ -53,18 +57,18 @@ class RunsView(QWidget):
         self.root_label = QLabel("")
         self.root_label.setWordWrap(True)
         self.root_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.refresh_button = QPushButton("Refresh")
+        self.refresh_button = QPushButton(icon("refresh"), "Refresh")
         self.refresh_button.clicked.connect(self.refresh)
-        self.open_button = QPushButton("Open")
+        self.open_button = QPushButton(icon("open-run"), "Open")
         self.open_button.setToolTip("Show this run's curves, filters and model in the other tabs (or double-click it).")
         self.open_button.clicked.connect(self.open_selected)
-        self.resume_button = QPushButton("Resume")
+        self.resume_button = QPushButton(icon("resume"), "Resume")
         self.resume_button.setToolTip(RESUME_ACTIONS["resume"][1])
         self.resume_button.clicked.connect(self.resume_selected)
-        self.folder_button = QPushButton("Show folder")
+        self.folder_button = QPushButton(icon("show-folder"), "Show folder")
         self.folder_button.setToolTip("Open the run folder in the file manager: config.toml, metrics.jsonl, weights.")
         self.folder_button.clicked.connect(self.show_folder)
-        self.compare_button = QPushButton("Compare")
+        self.compare_button = QPushButton(icon("compare"), "Compare")
         self.compare_button.setToolTip(COMPARE_TIP)
         self.compare_button.clicked.connect(self.compare_selected)
         self.compare_action = QAction("Compare selected runs", self)
@@ -126,7 +130,7 @@ class RunsView(QWidget):
         self._request += 1
         in_background("cnnstudio-runs", self._list, self._request, root)
 
-    def _list(self, request: int, root: Any) -> None:
+    def _list(self, request: int, root: Path | None) -> None:
         try:
             from cnnstudio.core.runs.folder import default_runs_root
 

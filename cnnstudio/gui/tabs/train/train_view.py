@@ -12,7 +12,7 @@ import html
 import importlib
 import threading
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QShowEvent
@@ -25,10 +25,14 @@ from cnnstudio.core.events import (
 )
 from cnnstudio.core.runs.folder import RunFolder
 from cnnstudio.core.errors import CNNStudioError
+from cnnstudio.gui.widgets.icons import icon
 from cnnstudio.gui.widgets.run_identity import training_dataset
 from cnnstudio.gui.widgets.run_text import advice_html, finished_html, failed_html, threads_text
 from cnnstudio.gui.tabs.train.train_progress import TrainingProgress
 from cnnstudio.gui.tabs.train.training_settings import TrainingSettings
+
+if TYPE_CHECKING:
+    from cnnstudio.gui.controller import StudioController
 
 START_TIP = "Train the model on the Model tab with these settings, in a separate process (Ctrl+R)."
 STOP_TIP = ("Stop within a second or two. Everything done so far is kept: the curves, the best and last weights; "
@@ -44,7 +48,7 @@ def _warm_up_pyqtgraph() -> None:
 class TrainView(QWidget):
     """Settings on the left; on the right Start/Stop, progress, loss and accuracy plots, advice, outcome."""
 
-    def __init__(self, controller: Any, parent: QWidget | None = None) -> None:
+    def __init__(self, controller: StudioController, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.controller = controller
         self._curves: Any = None  # CurvesPanel, built when first needed (pyqtgraph imports slowly)
@@ -62,9 +66,9 @@ class TrainView(QWidget):
         scroll.setMinimumWidth(310)
         scroll.setMaximumWidth(400)
 
-        self.start_button = QPushButton("Start training")
+        self.start_button = QPushButton(icon("start"), "Start training")
         self.start_button.setToolTip(START_TIP)
-        self.stop_button = QPushButton("Stop")
+        self.stop_button = QPushButton(icon("stop"), "Stop")
         self.stop_button.setToolTip(STOP_TIP)
         self.stop_button.setEnabled(False)
         self.state_label = QLabel("")
