@@ -18,7 +18,7 @@ import traceback
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
@@ -26,6 +26,13 @@ from cnnstudio.core.config import RunConfig
 from cnnstudio.core.errors import CNNStudioError
 from cnnstudio.gui.workers.background import prepare_torch
 from cnnstudio.gui.workers.evaluation_loader import EvaluationLoader
+
+if TYPE_CHECKING:  # for annotations only: these pull in torch or the plugins, which load on first use
+    from cnnstudio.app.training_process import StandbyProcess, TrainingProcess
+    from cnnstudio.core.data.imageset import ImageSet
+    from cnnstudio.core.events import RunFailed, RunFinished
+    from cnnstudio.core.specs import DatasetSpec
+    from cnnstudio.host.manager import StudioPluginManager
 
 log = logging.getLogger(__name__)
 
@@ -35,48 +42,52 @@ RUN_STATES = ("idle", "starting", "training", "stopping")
 
 
 class StudioController(QObject):
-    """Plugins, the chosen dataset and config, and the training child, with signals for the views."""
+    """Plugins, the chosen dataset and config, and the training child, with signals for the views.
 
-    plugins_reloaded = Signal()
-    dataset_loading = Signal(str)  # dataset id or folder
-    dataset_loaded = Signal(object, object)  # DatasetSpec, ImageSet
-    dataset_failed = Signal(str, str)  # dataset id or folder, message for people
-    config_changed = Signal(object)  # RunConfig
-    run_state_changed = Signal(str)  # one of RUN_STATES
-    run_event = Signal(object)  # a cnnstudio.core.events event from the training child
-    run_opened = Signal(str)  # a run folder to show (a past run, or the one that just finished)
-    message = Signal(str, str)  # severity ("info" | "warning" | "error"), text
-    startable_changed = Signal(bool, str)  # whether the config can train, and why not
+    Signals carry ``object`` for core types (Qt cannot name them); the comment beside each says
+    what arrives, so a slot can be annotated with the real type.
+    """
+
+    plugins_reloaded = Signal()  # (no payload) the plugin manager was replaced: re-read datasets and heads
+    dataset_loading = Signal(str)  # id_or_folder: str, as given to select_dataset
+    dataset_loaded = Signal(object, object)  # spec: DatasetSpec, imageset: ImageSet (also set on the controller)
+    dataset_failed = Signal(str, str)  # id_or_folder: str, message: str for people
+    config_changed = Signal(object)  # config: RunConfig (the new self.config)
+    run_state_changed = Signal(str)  # state: str, one of RUN_STATES
+    run_event = Signal(object)  # event: cnnstudio.core.events.Event from the training child
+    run_opened = Signal(str)  # run_dir: str, a run folder to show (a past run, or the one that just finished)
+    message = Signal(str, str)  # severity: "info" | "warning" | "error", text: str
+    startable_changed = Signal(bool, str)  # startable: bool, reason: str why not ("" when startable)
 
     def __init__(self, runs_root: Path | None = None, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self.runs_root = runs_root
-        self.config = RunConfig()
-        self.spec: Any = None  # DatasetSpec of the loaded dataset
-        self.imageset: Any = None  # its ImageSet
-        self.process: Any = None  # TrainingProcess while a run is on
-        self.standby: Any = None  # a warm StandbyProcess (torch already imported)
-        self.run_state = "idle"
+        self.runs_root: Path | None = runs_root  # where runs are written; None: the default runs folder
+        self.config: RunConfig = RunConfig()
+        self.spec: DatasetSpec | None = None  # the loaded dataset's descriptor
+        self.imageset: ImageSet | None = None  # its images
+        self.process: TrainingProcess | None = None  # while a run is on
+        self.standby: StandbyProcess | None = None  # a warm child (torch already imported)
+        self.run_state: str = "idle"  # one of RUN_STATES
         self.blocking_problem: str | None = None  # why the current model cannot train (from the Model tab)
         self._shut_down = False  # after shutdown() no child process is started any more
-        self._manager: Any = None
+        self._manager: StudioPluginManager | None = None
         self._workers = ThreadPoolExecutor(max_workers=1, thread_name_prefix="cnnstudio-load")
         self._loading: Future | None = None
         self._poll_timer = QTimer(self)
         self._poll_timer.setInterval(POLL_MS)
         self._poll_timer.timeout.connect(self._poll)
         self._loaded.connect(self._on_loaded)
-        self.current_run = ""  # the run folder last opened or finished: what Evaluate, Threshold and Export show
+        self.current_run: str = ""  # the run folder last opened or finished: what Evaluate, Threshold and Export show
         self.run_opened.connect(self._remember_run)
         # Evaluations of runs, shared by the Evaluate and Threshold views (made on a worker thread).
-        self.evaluations = EvaluationLoader(self)
+        self.evaluations: EvaluationLoader = EvaluationLoader(self)
 
     def _remember_run(self, run_dir: str) -> None:
         self.current_run = run_dir
 
     # ---- plugins ----------------------------------------------------------------
     @property
-    def manager(self) -> Any:
+    def manager(self) -> StudioPluginManager:
         """The plugin manager (created on first use; cheap, imports no torch)."""
         if self._manager is None:
             from cnnstudio.host.manager import get_plugin_manager
@@ -85,6 +96,7 @@ class StudioController(QObject):
         return self._manager
 
     def reload_plugins(self) -> None:
+        """Load the plugins again (after one was added or edited); answers with plugins_reloaded."""
         from cnnstudio.host.manager import get_plugin_manager
 
         self._manager = get_plugin_manager(reload=True)
@@ -92,7 +104,8 @@ class StudioController(QObject):
         self.plugins_reloaded.emit()
 
     # ---- dataset ----------------------------------------------------------------
-    _loaded = Signal(object, object, object, str)  # token, spec, imageset or None, error message
+    # token, (spec, resolved options) or the id_or_folder that failed, imageset or None, error message
+    _loaded = Signal(object, object, object, str)
 
     def select_dataset(self, id_or_folder: str, options: dict[str, Any] | None = None) -> None:
         """Load a dataset by id or folder on the worker thread; answers with dataset_loaded or dataset_failed."""
@@ -118,10 +131,11 @@ class StudioController(QObject):
 
         self._loading = self._workers.submit(load)
 
-    def _on_loaded(self, token: object, what: Any, imageset: Any, error: str) -> None:
+    def _on_loaded(self, token: object, what: tuple[DatasetSpec, dict[str, Any]] | str,
+                   imageset: ImageSet | None, error: str) -> None:
         if token is not getattr(self, "_token", None):
             return  # an older request finished after a newer one was made
-        if imageset is None:
+        if imageset is None or isinstance(what, str):
             self.dataset_failed.emit(str(what), error)
             self.message.emit("error", error)
             return
@@ -195,10 +209,10 @@ class StudioController(QObject):
         self.message.emit("info", f"Resuming {Path(run_dir).name} from its last checkpoint...")
         return True
 
-    def _launch(self, process: Any) -> None:
+    def _launch(self, process: TrainingProcess) -> None:
         self.process = process
         standby, self.standby = self.standby, None
-        self.process.start(standby)
+        process.start(standby)
         self._set_state("starting")
         self._poll_timer.start()
 
@@ -246,7 +260,7 @@ class StudioController(QObject):
                 self._finish(process, event)
                 return
 
-    def _finish(self, process: Any, event: Any) -> None:
+    def _finish(self, process: TrainingProcess, event: RunFinished | RunFailed) -> None:
         self._poll_timer.stop()
         # The child has sent its last event; waiting for it to exit takes seconds, so not on this thread.
         threading.Thread(target=process.close, kwargs={"timeout": 10.0}, name="cnnstudio-reap", daemon=True).start()

@@ -6,7 +6,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QUrl, Qt
 from PySide6.QtGui import QDesktopServices, QFontDatabase
@@ -14,6 +14,9 @@ from PySide6.QtWidgets import (
     QAbstractItemView, QDialog, QDialogButtonBox, QGridLayout, QGroupBox, QHeaderView, QLabel,
     QPlainTextEdit, QPushButton, QSplitter, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget,
 )
+
+if TYPE_CHECKING:
+    from cnnstudio.gui.controller import StudioController
 
 PLUGIN_COLUMNS = ("Plugin", "Origin", "Version", "Status", "Adds", "Location")
 FAILURE_COLUMNS = ("Plugin", "Origin", "Hook", "Message")
@@ -38,7 +41,7 @@ def contributions(entry: dict[str, Any]) -> str:
 class PluginsDialog(QDialog):
     """Lists ``controller.manager.describe()`` and its failures; opens plugin folders; reloads plugins."""
 
-    def __init__(self, controller: Any, parent: QWidget | None = None) -> None:
+    def __init__(self, controller: StudioController, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.controller = controller
         self.setWindowTitle("Plugins")

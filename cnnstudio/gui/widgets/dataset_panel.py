@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import html
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QFont
@@ -23,6 +23,11 @@ from cnnstudio.gui.widgets import palette
 from cnnstudio.gui.widgets.dataset_options import DatasetOptionsForm
 from cnnstudio.gui.widgets.folder_drop import FolderDropMixin
 from cnnstudio.gui.widgets.run_identity import NOTE_STYLE, same_dataset_id, training_dataset
+
+if TYPE_CHECKING:
+    from cnnstudio.core.data.imageset import ImageSet
+    from cnnstudio.core.specs import DatasetSpec
+    from cnnstudio.gui.controller import StudioController
 
 FOLDERS_GROUP = "Opened folders"
 KeyRole = Qt.ItemDataRole.UserRole  # a dataset id, or the folder path for an opened folder
@@ -37,10 +42,10 @@ LOAD_TIP = "Load the selected dataset with these options (double-clicking a data
 class DatasetPanel(FolderDropMixin, QWidget):
     """Choose what to train on: a bundled or plugin dataset, its options, or a folder of images."""
 
-    def __init__(self, controller: Any, parent: QWidget | None = None) -> None:
+    def __init__(self, controller: StudioController, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.controller = controller
-        self.specs: dict[str, Any] = {}  # key (id or folder path) -> DatasetSpec
+        self.specs: dict[str, DatasetSpec] = {}  # key (id or folder path) -> its spec
         self.remembered: dict[str, dict[str, Any]] = {}  # key -> the options it was last loaded with
         self.loaded_key: str | None = None
         self._requested: str | None = None  # what the controller is loading now
@@ -125,7 +130,7 @@ class DatasetPanel(FolderDropMixin, QWidget):
         self.tree.blockSignals(False)
         self.select(keep or self.loaded_key)
 
-    def _plugin_datasets(self) -> dict[str, Any]:
+    def _plugin_datasets(self) -> dict[str, DatasetSpec]:
         return self.controller.manager.datasets()
 
     def _group(self, title: str) -> QTreeWidgetItem:
@@ -143,7 +148,7 @@ class DatasetPanel(FolderDropMixin, QWidget):
         item.setToolTip(0, f"<p>{html.escape(description)}</p>" if description else key)
         return item
 
-    def _add_folder(self, folder: str, spec: Any) -> None:
+    def _add_folder(self, folder: str, spec: DatasetSpec) -> None:
         self.specs[folder] = spec
         groups = [self.tree.topLevelItem(i) for i in range(self.tree.topLevelItemCount())]
         group = next((g for g in groups if g.text(0) == FOLDERS_GROUP), None) or self._group(FOLDERS_GROUP)
@@ -171,7 +176,7 @@ class DatasetPanel(FolderDropMixin, QWidget):
         spec = self.specs.get(key) if key else None
         self._show_spec(key, spec)
 
-    def _show_spec(self, key: str | None, spec: Any) -> None:
+    def _show_spec(self, key: str | None, spec: DatasetSpec | None) -> None:
         if self.form is not None:
             self.form.setParent(None)
             self.form.deleteLater()
@@ -203,7 +208,7 @@ class DatasetPanel(FolderDropMixin, QWidget):
         self.trains_on.setText(text)
 
     @staticmethod
-    def _describe(spec: Any) -> str:
+    def _describe(spec: DatasetSpec) -> str:
         classes = ", ".join(spec.class_names) if spec.class_names else "read from the data"
         return (f"<p><b>{html.escape(spec.title or spec.id)}</b></p>"
                 f"<p>{html.escape(spec.description or '')}</p>"
@@ -247,7 +252,7 @@ class DatasetPanel(FolderDropMixin, QWidget):
         folder = dataset_folder(key)
         return folder.name if folder is not None else key
 
-    def _on_loaded(self, spec: Any, imageset: Any) -> None:
+    def _on_loaded(self, spec: DatasetSpec, imageset: ImageSet) -> None:
         self.busy.hide()
         self.status.hide()
         key = spec.id  # an opened folder's id is folder:PATH however it was asked for (path, drop, restart)

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent
+
+if TYPE_CHECKING:
+    from cnnstudio.gui.controller import StudioController
 
 
 def dropped_folder(event: QDragEnterEvent | QDropEvent) -> str | None:
@@ -26,7 +29,7 @@ class FolderDropMixin:
     List it before QWidget in the bases and call ``setAcceptDrops(True)``.
     """
 
-    controller: Any
+    controller: StudioController
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802 (Qt override)
         if dropped_folder(event):

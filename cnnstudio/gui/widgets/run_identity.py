@@ -16,11 +16,15 @@ import json
 from dataclasses import dataclass, field
 from html import escape
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cnnstudio.core.data.dataset_ids import dataset_folder
 from cnnstudio.core.errors import CNNStudioError
 from cnnstudio.gui.widgets import palette
+
+if TYPE_CHECKING:
+    from cnnstudio.gui.controller import StudioController
+
 NOTE_STYLE = f"color:{palette.NOTE}"
 
 
@@ -40,7 +44,7 @@ class RunIdentity:
     note: str = ""  # why the weights are not the best ones, or why there are none
 
 
-def identify_run(run_dir: str | Path, controller: Any = None) -> RunIdentity:
+def identify_run(run_dir: str | Path, controller: StudioController | None = None) -> RunIdentity:
     """The RunIdentity of ``run_dir``; an unreadable file leaves its fields empty (the tabs say the error)."""
     from cnnstudio.core.runs.folder import RunFolder
 
@@ -74,7 +78,7 @@ def identify_run(run_dir: str | Path, controller: Any = None) -> RunIdentity:
     return identity
 
 
-def dataset_title(dataset_id: str, controller: Any = None) -> str:
+def dataset_title(dataset_id: str, controller: StudioController | None = None) -> str:
     """A dataset's title: the loaded or registered spec's, an opened folder's name, else the id itself."""
     if not dataset_id:
         return "an unknown dataset"
@@ -92,7 +96,7 @@ def dataset_title(dataset_id: str, controller: Any = None) -> str:
     return folder.name if folder is not None and folder.name else dataset_id
 
 
-def training_dataset(controller: Any) -> tuple[str, str]:
+def training_dataset(controller: StudioController) -> tuple[str, str]:
     """(id, title) of the dataset Start trains on: the run config's dataset."""
     dataset_id = str(controller.config.dataset.id)
     return dataset_id, dataset_title(dataset_id, controller)
@@ -110,7 +114,7 @@ def _options_key(options: Any) -> str:
     return json.dumps(options or {}, sort_keys=True, default=str)
 
 
-def same_dataset(controller: Any, identity: RunIdentity) -> bool:
+def same_dataset(controller: StudioController, identity: RunIdentity) -> bool:
     """Whether the loaded dataset (id and options) is the one ``identity``'s run was trained on."""
     spec = getattr(controller, "spec", None)
     if spec is None or controller.imageset is None or not same_dataset_id(spec.id, identity.dataset_id):
@@ -118,7 +122,7 @@ def same_dataset(controller: Any, identity: RunIdentity) -> bool:
     return _options_key(controller.config.dataset.options) == _options_key(identity.dataset_options)
 
 
-def other_dataset_note(controller: Any, identity: RunIdentity) -> str:
+def other_dataset_note(controller: StudioController, identity: RunIdentity) -> str:
     """"" when the loaded dataset is the run's (or none is loaded), else a sentence saying they differ."""
     spec = getattr(controller, "spec", None)
     if spec is None or not identity.dataset_id or same_dataset_id(spec.id, identity.dataset_id):

@@ -14,11 +14,14 @@ import logging
 import threading
 import traceback
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Signal
 
 from cnnstudio.gui.workers.background import in_background
+
+if TYPE_CHECKING:
+    from cnnstudio.core.config import RunConfig
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +49,7 @@ class DatasetFigures:
 
 
 def compute_summary(
-    config: Any, num_classes: int, num_train_images: int | None, head_build: Any = None,
+    config: RunConfig, num_classes: int, num_train_images: int | None, head_build: Any = None,
     dataset: DatasetFigures | None = None,
 ) -> SummaryResult:
     """The summary, advice and training memory of a RunConfig (torch is imported here, on the calling thread).
@@ -72,7 +75,7 @@ def compute_summary(
     return SummaryResult(summary, advice, memory=memory, available=available)
 
 
-def training_memory(config: Any, summary: Any, dataset: DatasetFigures) -> tuple[Any, int | None, Any]:
+def training_memory(config: RunConfig, summary: Any, dataset: DatasetFigures) -> tuple[Any, int | None, Any]:
     """(MemoryEstimate, bytes available, a Problem when the run would not fit or nearly fill the memory)."""
     from cnnstudio.core.model.memory_budget import available_memory, check_memory, estimate_training_memory
     from cnnstudio.core.model.summary import Problem
@@ -108,7 +111,7 @@ class SummaryWorker(QObject):
         self._done.connect(self._on_done)
 
     def request(
-        self, config: Any, num_classes: int, num_train_images: int | None = None, head_build: Any = None,
+        self, config: RunConfig, num_classes: int, num_train_images: int | None = None, head_build: Any = None,
         dataset: DatasetFigures | None = None,
     ) -> None:
         """Ask for a summary; requests made while one is computing replace each other."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QSize, Qt
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QHBoxLayout, QLabel, QListView, QSplitter, QVBoxLayout,
@@ -13,6 +13,12 @@ from cnnstudio.gui.tabs.data.class_chart import ClassChart
 from cnnstudio.gui.widgets.folder_drop import FolderDropMixin
 from cnnstudio.gui.tabs.data.skipped_files import SkippedFilesBox
 from cnnstudio.gui.tabs.data.thumbnail_model import THUMB, ThumbnailModel
+
+if TYPE_CHECKING:
+    from cnnstudio.core.config import RunConfig, TrainingConfig
+    from cnnstudio.core.data.imageset import ImageSet
+    from cnnstudio.core.specs import DatasetSpec
+    from cnnstudio.gui.controller import StudioController
 
 MASKS_TIP = (
     "Tint the marked region of each image red (the defect or the edit). These masks are what a heat-map "
@@ -27,11 +33,11 @@ EMPTY_TEXT = "No dataset loaded yet: pick one on the left, or open or drop a fol
 class DataView(FolderDropMixin, QWidget):
     """Browse the loaded dataset: filter by class, overlay masks or boxes, see counts and unread files."""
 
-    def __init__(self, controller: Any, parent: QWidget | None = None) -> None:
+    def __init__(self, controller: StudioController, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.controller = controller
-        self.spec: Any = None
-        self.imageset: Any = None
+        self.spec: DatasetSpec | None = None
+        self.imageset: ImageSet | None = None
         self.model = ThumbnailModel(self)
 
         self.summary = QLabel(EMPTY_TEXT)
@@ -101,7 +107,7 @@ class DataView(FolderDropMixin, QWidget):
         controller.config_changed.connect(self._on_config)
 
     # ---- showing a dataset ------------------------------------------------------
-    def show_dataset(self, spec: Any, imageset: Any) -> None:
+    def show_dataset(self, spec: DatasetSpec | None, imageset: ImageSet) -> None:
         """Show ``imageset`` (the slot of controller.dataset_loaded; ``spec`` may be None)."""
         self.spec, self.imageset = spec, imageset
         self.model.set_imageset(imageset)
@@ -124,6 +130,7 @@ class DataView(FolderDropMixin, QWidget):
 
     def _summary_text(self) -> str:
         imageset, spec = self.imageset, self.spec
+        assert imageset is not None, "only called once a dataset is shown"
         height, width = imageset.image_size
         title = getattr(spec, "title", "") or imageset.name or "Dataset"
         task = getattr(spec, "task", "")
@@ -144,7 +151,7 @@ class DataView(FolderDropMixin, QWidget):
             box.setChecked(False)
             box.blockSignals(False)
 
-    def _training(self) -> Any:
+    def _training(self) -> TrainingConfig | None:
         config = getattr(self.controller, "config", None)
         return getattr(config, "training", None)
 
@@ -180,7 +187,7 @@ class DataView(FolderDropMixin, QWidget):
         else:
             self.summary.setText(EMPTY_TEXT)
 
-    def _on_config(self, config: Any) -> None:
+    def _on_config(self, config: RunConfig) -> None:
         if self.imageset is not None:
             self.chart.refresh_warning(getattr(config, "training", None))
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QShowEvent
@@ -26,6 +26,9 @@ from cnnstudio.gui.workers.gradcam_loader import GradCamLoader
 from cnnstudio.gui.tabs.evaluate.mistakes_gallery import MistakesGallery
 from cnnstudio.gui.widgets.run_identity import identify_run, run_caption
 from cnnstudio.gui.workers.run_model_cache import RunModelCache
+
+if TYPE_CHECKING:
+    from cnnstudio.gui.controller import StudioController
 
 NO_RUN = "Train a model (Train tab) or open a run (Runs tab) to evaluate it here."
 SPLITS = {"Validation": "val", "Test": "test"}
@@ -50,7 +53,7 @@ class EvaluationView(QWidget):
     # A gallery tile to look at in Try an image: run_dir, (3, S, S) uint8 image, a name for it.
     try_image = Signal(str, object, str)
 
-    def __init__(self, controller: Any, parent: QWidget | None = None) -> None:
+    def __init__(self, controller: StudioController, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.controller = controller
         self.run_dir = ""

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from PySide6.QtCore import Qt
@@ -32,6 +32,9 @@ from cnnstudio.gui.widgets.run_identity import identify_run, run_caption
 from cnnstudio.gui.tabs.filters.run_images import RunImages
 from cnnstudio.gui.workers.run_model_cache import RunModelCache, layer_activations, model_filters
 from cnnstudio.gui.widgets.tiles import feature_map_tiles, filter_tiles
+
+if TYPE_CHECKING:
+    from cnnstudio.gui.controller import StudioController
 
 NO_RUN = "No filters yet: start training (Train tab) or open a run (Runs tab)."
 SNAPSHOT, DATASET = "snapshot", "dataset"
@@ -55,7 +58,7 @@ MAPS_TIP = (
 class FiltersView(QWidget):
     """Filter gallery per conv layer and the feature maps of a chosen image."""
 
-    def __init__(self, controller: Any, parent: QWidget | None = None) -> None:
+    def __init__(self, controller: StudioController, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.controller = controller
         self.filters: dict[str, np.ndarray] = {}

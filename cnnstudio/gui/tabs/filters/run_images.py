@@ -16,13 +16,18 @@ from __future__ import annotations
 import logging
 import traceback
 import weakref
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Signal
 
 from cnnstudio.core.errors import CNNStudioError
 from cnnstudio.gui.workers.background import emit_safely, in_background
 from cnnstudio.gui.widgets.run_identity import RunIdentity, identify_run, same_dataset
+
+if TYPE_CHECKING:
+    from cnnstudio.core.data.imageset import ImageSet
+    from cnnstudio.gui.controller import StudioController
+    from cnnstudio.host.manager import StudioPluginManager
 
 log = logging.getLogger(__name__)
 
@@ -33,12 +38,12 @@ class RunImages(QObject):
     changed = Signal()
     _loaded = Signal(str, object, str)  # run_dir, ImageSet or None, error message
 
-    def __init__(self, controller: Any, parent: QObject | None = None) -> None:
+    def __init__(self, controller: StudioController, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.controller = controller
         self.run_dir = ""
         self.identity: RunIdentity | None = None
-        self.own: Any = None  # the run's dataset, loaded for it when the panel has another one
+        self.own: ImageSet | None = None  # the run's dataset, loaded for it when the panel has another one
         self.status = ""  # "" when images are available, else what is happening or why there are none
         self._loaded.connect(self._on_loaded)
         controller.dataset_loaded.connect(lambda *_: self._on_dataset_changed())
@@ -55,7 +60,7 @@ class RunImages(QObject):
         """Whether the images are the loaded dataset's (no run, or the run's own dataset is the loaded one)."""
         return self.identity is None or same_dataset(self.controller, self.identity)
 
-    def imageset(self) -> Any:
+    def imageset(self) -> ImageSet | None:
         """The run's dataset images (None while loading or when they cannot be loaded)."""
         if self.uses_loaded():
             return self.controller.imageset
@@ -88,7 +93,7 @@ class RunImages(QObject):
         in_background("cnnstudio-run-images", _load, weakref.ref(self), self.run_dir, self.identity.dataset_id,
                       dict(self.identity.dataset_options), self.controller.manager, uses_torch=True)
 
-    def _on_loaded(self, run_dir: str, imageset: Any, error: str) -> None:
+    def _on_loaded(self, run_dir: str, imageset: ImageSet | None, error: str) -> None:
         if run_dir != self.run_dir or self.identity is None:
             return  # an older run's dataset
         self.own = imageset
@@ -101,7 +106,7 @@ class RunImages(QObject):
         self.changed.emit()
 
 
-def _load(owner: weakref.ref, run_dir: str, dataset_id: str, options: dict[str, Any], manager: Any) -> None:
+def _load(owner: weakref.ref, run_dir: str, dataset_id: str, options: dict[str, Any], manager: StudioPluginManager) -> None:
     """On the worker: load the dataset and hand it to ``owner`` if it still exists."""
     try:
         spec = manager.dataset(dataset_id)

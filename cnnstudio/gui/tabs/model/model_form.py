@@ -8,7 +8,7 @@ ModelView turns that into a new RunConfig for the controller.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QSignalBlocker, Qt, Signal
 from PySide6.QtWidgets import (
@@ -21,6 +21,9 @@ from cnnstudio.core.errors import ConfigError
 from cnnstudio.gui.tabs.model import model_hints
 from cnnstudio.gui.tabs.model.conv_layer_editor import ConvLayerEditor
 from cnnstudio.gui.widgets.field_note import FieldNote
+
+if TYPE_CHECKING:
+    from cnnstudio.core.specs import HeadSpec
 
 GLOBAL_POOL_LABELS = {"none": "none (flatten the whole map)", "avg": "avg (mean of each filter's map)",
                       "max": "max (strongest response of each filter)"}
@@ -156,7 +159,7 @@ class ModelForm(QWidget):
         else:
             self.loaded_size_note.clear()
 
-    def set_heads(self, default_head: str, heads: Sequence[Any]) -> None:
+    def set_heads(self, default_head: str, heads: Sequence[HeadSpec]) -> None:
         """List "default (<dataset's head>)" then every head that fits the dataset's task."""
         with QSignalBlocker(self.head_combo):
             self.head_combo.clear()

@@ -11,7 +11,7 @@ the Train tab can refuse to start and say why.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QShowEvent
@@ -27,6 +27,10 @@ from cnnstudio.gui.widgets.field_note import FieldNote
 from cnnstudio.gui.tabs.model.model_form import ModelForm
 from cnnstudio.gui.tabs.model.summary_table import SummaryTable, format_count, format_shape
 from cnnstudio.gui.workers.summary_worker import DatasetFigures, SummaryResult, SummaryWorker
+
+if TYPE_CHECKING:
+    from cnnstudio.gui.controller import StudioController
+
 
 @dataclass(frozen=True)
 class Problem:
@@ -51,7 +55,7 @@ class ModelView(QWidget):
     validity_changed = Signal(bool, str)  # can train?, why not ("" when it can)
     summary_shown = Signal()  # a new summary and its advice are on screen
 
-    def __init__(self, controller: Any, parent: QWidget | None = None) -> None:
+    def __init__(self, controller: StudioController, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.controller = controller
         self.blocking_problem: str | None = None

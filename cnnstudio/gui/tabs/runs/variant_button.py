@@ -12,13 +12,16 @@ tab to compare the two.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QMenu, QToolButton, QWidget
 
 from cnnstudio.core.errors import CNNStudioError
+
+if TYPE_CHECKING:
+    from cnnstudio.gui.controller import StudioController
 
 IDLE_TIP = ("Train this run again with one change (same dataset, same seed) and compare the two when it finishes: "
             "the lesson's mini challenges in two clicks.")
@@ -31,7 +34,7 @@ class VariantButton(QToolButton):
     variant_finished = Signal(str, str)  # original run folder, the variant's run folder
     progress = Signal(str)  # a line for the Runs tab's status
 
-    def __init__(self, controller: Any, parent: QWidget | None = None) -> None:
+    def __init__(self, controller: StudioController, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.controller = controller
         self.run_dir = ""

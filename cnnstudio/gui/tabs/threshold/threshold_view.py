@@ -15,7 +15,7 @@ import logging
 import math
 import traceback
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from PySide6.QtCore import Qt, Signal
@@ -28,6 +28,9 @@ from cnnstudio.gui.workers.background import emit_safely, in_background
 from cnnstudio.gui.widgets.run_identity import identify_run, run_caption
 from cnnstudio.gui.tabs.threshold.threshold_controls import HIGHEST, LOWEST, STEPS, ThresholdControls
 from cnnstudio.gui.tabs.threshold.threshold_counts import ConfusionPanel
+
+if TYPE_CHECKING:
+    from cnnstudio.gui.controller import StudioController
 
 log = logging.getLogger(__name__)
 
@@ -51,7 +54,7 @@ class ThresholdView(QWidget):
 
     _saved = Signal(str, float, str)  # run_dir, the saved threshold (NaN on failure), error message
 
-    def __init__(self, controller: Any, parent: QWidget | None = None) -> None:
+    def __init__(self, controller: StudioController, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.controller = controller
         self.run_dir = ""

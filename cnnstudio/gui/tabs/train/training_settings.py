@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import importlib.util
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
@@ -19,6 +19,10 @@ from PySide6.QtWidgets import (
 from cnnstudio.core.config import OPTIMIZERS, RunConfig
 from cnnstudio.core.errors import CNNStudioError
 from cnnstudio.gui.widgets import palette
+
+if TYPE_CHECKING:
+    from cnnstudio.gui.controller import StudioController
+
 TIPS = {
     "epochs": "Epochs: how many times training goes through every training image. Too few and the model has "
               "not learned yet; too many on a small dataset and it starts memorising the training images "
@@ -61,7 +65,7 @@ class TrainingSettings(QWidget):
 
     edited = Signal(object)  # the new RunConfig
 
-    def __init__(self, controller: Any, parent: QWidget | None = None) -> None:
+    def __init__(self, controller: StudioController, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.controller = controller
         self._updating = False
