@@ -17,8 +17,8 @@ import time
 from pathlib import Path
 
 from cnnstudio.app.export_job import export_run
-from cnnstudio.core.config import RunConfig
 from cnnstudio.app.runner import train_run
+from cnnstudio.core.config import RunConfig
 
 DATASETS = ("retail.products", "manufacturing.surfaces")
 

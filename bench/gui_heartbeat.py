@@ -64,10 +64,10 @@ def main() -> int:
     from PySide6.QtWidgets import QApplication
 
     app = QApplication(sys.argv[:1])
+    from cnnstudio.app.training_process import default_threads
     from cnnstudio.core.events import EpochEnded, RunFailed, RunFinished, RunStarted
     from cnnstudio.gui.controller import StudioController
     from cnnstudio.gui.main_window import MainWindow
-    from cnnstudio.app.training_process import default_threads
 
     scratch = Path(tempfile.mkdtemp(prefix="cnnstudio-heartbeat-"))
     controller = StudioController(runs_root=scratch / "runs")

@@ -39,9 +39,10 @@ import os
 import sys
 import tempfile
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 BENCH = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH.parent))
@@ -49,10 +50,10 @@ sys.path.insert(0, str(BENCH))
 
 from presets_on_defects import make_defects  # noqa: E402
 
+from cnnstudio.app.runner import train_run  # noqa: E402
 from cnnstudio.core.config import DatasetConfig, RunConfig, replace_nested  # noqa: E402
 from cnnstudio.core.model.presets import apply_preset  # noqa: E402
 from cnnstudio.host.manager import get_plugin_manager  # noqa: E402
-from cnnstudio.app.runner import train_run  # noqa: E402
 
 PRESETS = ("seed", "recommended")
 RETAIL = {

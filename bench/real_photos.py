@@ -80,19 +80,20 @@ import shutil
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import real_photo_layouts as layouts  # noqa: E402
 
+from cnnstudio.app.runner import load_run_model, train_run  # noqa: E402
 from cnnstudio.core.config import DatasetConfig, HeadConfig, RunConfig  # noqa: E402
 from cnnstudio.core.evaluate.evaluation import evaluate  # noqa: E402
 from cnnstudio.core.model.presets import apply_preset  # noqa: E402
 from cnnstudio.host.manager import get_plugin_manager  # noqa: E402
-from cnnstudio.app.runner import load_run_model, train_run  # noqa: E402
 
 # name -> (writer, head id, seed offset); documents_masks writes the same crops as documents.
 DATASETS: dict[str, tuple[Callable[..., dict[str, int]], str, int]] = {

@@ -12,9 +12,9 @@ from typing import Any
 
 from cnnstudio.core.data.dataset_ids import folder_dataset_id
 from cnnstudio.core.errors import CNNStudioError, ConfigError, DatasetError
+from cnnstudio.core.specs import NORMAL_CLASS_NAMES, TASKS, DatasetOption, DatasetSpec, HeadSpec, class_order
 from cnnstudio.host.hookspecs import hookimpl
 from cnnstudio.host.plugin_files import private_module
-from cnnstudio.core.specs import NORMAL_CLASS_NAMES, TASKS, DatasetOption, DatasetSpec, HeadSpec, class_order
 
 _LAZY = {
     "ImageSet": "cnnstudio.core.data.imageset",

@@ -30,9 +30,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from cnnstudio.plugin_api import (
-    ConfigError, Head, Targets, decide, metrics, private_module, shown, validate_threshold,
-)
+from cnnstudio.plugin_api import ConfigError, Head, Targets, decide, metrics, private_module, shown, validate_threshold
 
 # The option rules are the heat-map head's, shared.
 resolve_options = private_module(__file__, "_heatmap_head").resolve_options

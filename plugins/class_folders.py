@@ -17,7 +17,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from cnnstudio.plugin_api import IMAGE_EXTENSIONS, DatasetSpec, folder_dataset_id, class_order, folder_options, hookimpl
+from cnnstudio.plugin_api import IMAGE_EXTENSIONS, DatasetSpec, class_order, folder_dataset_id, folder_options, hookimpl
 
 # Claims any folder of class sub-folders, so it is asked after specialised layouts.
 PLUGIN_PRIORITY = 100

@@ -30,7 +30,17 @@ import os
 from pathlib import Path
 from typing import Any
 
-from cnnstudio.plugin_api import decode_in_parallel, IMAGE_EXTENSIONS, RESIZE_POLICIES, DatasetError, DatasetOption, DatasetSpec, folder_dataset_id, folder_options, hookimpl
+from cnnstudio.plugin_api import (
+    IMAGE_EXTENSIONS,
+    RESIZE_POLICIES,
+    DatasetError,
+    DatasetOption,
+    DatasetSpec,
+    decode_in_parallel,
+    folder_dataset_id,
+    folder_options,
+    hookimpl,
+)
 
 # Asked before the generic class-folder layout (100), which would misread
 # train/ and test/ as two classes.

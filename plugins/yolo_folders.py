@@ -28,7 +28,17 @@ import os
 from pathlib import Path
 from typing import Any
 
-from cnnstudio.plugin_api import decode_in_parallel, IMAGE_EXTENSIONS, RESIZE_POLICIES, DatasetError, DatasetSpec, folder_dataset_id, folder_options, hookimpl, private_module
+from cnnstudio.plugin_api import (
+    IMAGE_EXTENSIONS,
+    RESIZE_POLICIES,
+    DatasetError,
+    DatasetSpec,
+    decode_in_parallel,
+    folder_dataset_id,
+    folder_options,
+    hookimpl,
+    private_module,
+)
 
 # Asked before the generic class-folder layout (100), which would misread
 # images/ and labels/ as two classes.

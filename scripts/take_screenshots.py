@@ -23,12 +23,12 @@ SIZE = (1360, 860)
 
 def main() -> int:
     app = QApplication(sys.argv)
+    from cnnstudio.app.runner import train_run
     from cnnstudio.core.config import DatasetConfig, RunConfig, TrainingConfig
     from cnnstudio.core.events import RunFinished
     from cnnstudio.core.model.presets import apply_preset
     from cnnstudio.gui.controller import StudioController
     from cnnstudio.gui.main_window import MainWindow
-    from cnnstudio.app.runner import train_run
 
     work = Path(tempfile.mkdtemp(prefix="cnnstudio-shots-"))
     runs = work / "runs"

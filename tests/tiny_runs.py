@@ -87,8 +87,8 @@ def train_tiny_run(
 
 def validation_predictions(run: Path) -> tuple[list[dict], np.ndarray]:
     """What `cnnstudio predict` decides for each validation image of ``run``, and whether each is truly not class 0."""
-    from cnnstudio.core.evaluate.evaluation import split_indices
     from cnnstudio.app.runner import load_run_model, prepare
+    from cnnstudio.core.evaluate.evaluation import split_indices
 
     model = load_run_model(run)
     _, imageset, _ = prepare(model.config)

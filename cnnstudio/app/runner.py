@@ -8,22 +8,27 @@ from __future__ import annotations
 
 import logging
 import traceback
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any
 
 from cnnstudio.core.config import RunConfig
-from cnnstudio.core.evaluate.evaluation import EvaluationReport, evaluate
-from cnnstudio.core.events import Event, RunFinished
 from cnnstudio.core.data.imageset import ImageSet
-from cnnstudio.core.model.memory_budget import (
-    MemoryEstimate, available_memory, check_memory, dataset_figures, estimate_training_memory,
-)
-from cnnstudio.core.evaluate.prediction import TrainedModel, load_trained_model
-from cnnstudio.core.runs.folder import STATE_FILE, RunFolder, default_runs_root, new_run_dir
-from cnnstudio.core.train.trainer import Trainer
 from cnnstudio.core.errors import CNNStudioError, ConfigError, DatasetError
+from cnnstudio.core.evaluate.evaluation import EvaluationReport, evaluate
+from cnnstudio.core.evaluate.prediction import TrainedModel, load_trained_model
+from cnnstudio.core.events import Event, RunFinished
+from cnnstudio.core.model.memory_budget import (
+    MemoryEstimate,
+    available_memory,
+    check_memory,
+    dataset_figures,
+    estimate_training_memory,
+)
+from cnnstudio.core.runs.folder import STATE_FILE, RunFolder, default_runs_root, new_run_dir
 from cnnstudio.core.specs import DatasetSpec, HeadSpec
+from cnnstudio.core.train.trainer import Trainer
 
 Observer = Callable[[Event], None]
 log = logging.getLogger(__name__)

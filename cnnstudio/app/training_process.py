@@ -37,11 +37,11 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
+from cnnstudio.app.training_child import child_main
 from cnnstudio.core.config import RunConfig
+from cnnstudio.core.errors import CNNStudioError
 from cnnstudio.core.events import Event, RunFailed, RunFinished, RunStarted
 from cnnstudio.core.runs.folder import RunFolder, now_iso
-from cnnstudio.core.errors import CNNStudioError
-from cnnstudio.app.training_child import child_main
 
 log = logging.getLogger(__name__)
 _TERMINAL = (RunFinished, RunFailed)

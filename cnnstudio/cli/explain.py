@@ -39,9 +39,9 @@ def write_gradcam_pictures(model: Any, entries: list[dict[str, Any]], folder: Pa
     import numpy as np
     from PIL import Image
 
-    from cnnstudio.core.report.colour_maps import overlay_heatmap
-    from cnnstudio.core.evaluate.gradcam import grad_cam
     from cnnstudio.core.data.image_io import fit_image, read_image
+    from cnnstudio.core.evaluate.gradcam import grad_cam
+    from cnnstudio.core.report.colour_maps import overlay_heatmap
 
     used: set[str] = set()
     for entry in entries:

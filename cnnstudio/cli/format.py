@@ -11,7 +11,8 @@ from __future__ import annotations
 import json
 import math
 import sys
-from typing import Any, Sequence, TextIO
+from collections.abc import Sequence
+from typing import Any, TextIO
 
 
 def fmt_number(value: Any, digits: int = 4) -> str:

@@ -19,13 +19,24 @@ import argparse
 import os
 import sys
 import traceback
+from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
-from typing import Sequence
 
 from cnnstudio import __version__
 from cnnstudio.cli import (
-    compare, datasets, evaluate, export, gui, plugins, predict, report, resume, summary, threshold, train,
+    compare,
+    datasets,
+    evaluate,
+    export,
+    gui,
+    plugins,
+    predict,
+    report,
+    resume,
+    summary,
+    threshold,
+    train,
 )
 from cnnstudio.cli.exit_codes import EXIT_ABORTED, EXIT_ERROR, EXIT_FAILED, EXIT_INTERNAL, EXIT_OK
 from cnnstudio.core.errors import CNNStudioError, TrainingError

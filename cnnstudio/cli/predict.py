@@ -5,8 +5,9 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 from cnnstudio.cli.exit_codes import EXIT_FAILED, EXIT_OK
 from cnnstudio.cli.flags import json_flag

@@ -6,7 +6,8 @@ import argparse
 import signal
 import sys
 import threading
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from cnnstudio.cli.exit_codes import EXIT_OK
 from cnnstudio.cli.format import TrainingPrinter, finished_summary, format_finished, json_line

@@ -17,8 +17,8 @@ from typing import Any
 
 import tomli_w
 
-from cnnstudio.core.shorten import shorten, shown
 from cnnstudio.core.errors import ConfigError
+from cnnstudio.core.shorten import shorten, shown
 
 OPTIMIZERS = ("adam", "sgd")
 POOLINGS = ("max", "avg")

@@ -10,7 +10,7 @@ print as easily in the CLI.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Union
+from typing import Any
 
 import numpy as np
 
@@ -105,9 +105,7 @@ class RunFailed:
     traceback: str = ""  # for the log
 
 
-Event = Union[
-    RunStarted, BatchEnded, EpochEnded, Snapshot, CheckpointWritten, Advice, RunFinished, RunFailed
-]
+Event = RunStarted | BatchEnded | EpochEnded | Snapshot | CheckpointWritten | Advice | RunFinished | RunFailed
 EVENT_TYPES = (
     RunStarted, BatchEnded, EpochEnded, Snapshot, CheckpointWritten, Advice, RunFinished, RunFailed
 )

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import math
 import operator
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
-from cnnstudio.core.shorten import shorten, shown
 from cnnstudio.core.errors import ConfigError
+from cnnstudio.core.shorten import shorten, shown
 
 # The kinds of task a dataset poses. A head lists the tasks it can serve.
 TASKS = ("classification", "defect", "detection")

@@ -7,7 +7,7 @@ worker thread with the first dataset, and in the training child).
 from __future__ import annotations
 
 import sys
-from typing import Sequence
+from collections.abc import Sequence
 
 
 def main(argv: Sequence[str] | None = None, quit_after_ms: int | None = None) -> int:
@@ -18,9 +18,9 @@ def main(argv: Sequence[str] | None = None, quit_after_ms: int | None = None) ->
     app = QApplication.instance() or QApplication(list(argv if argv is not None else sys.argv))
     app.setApplicationName("CNN Studio")
     app.setOrganizationName("CNN Studio")
-    from cnnstudio.gui.workers.gui_thread_gc import GuiThreadGarbageCollector
     from cnnstudio.gui.main_window import MainWindow
     from cnnstudio.gui.widgets.icons import app_icon
+    from cnnstudio.gui.workers.gui_thread_gc import GuiThreadGarbageCollector
 
     app.setWindowIcon(app_icon())  # the taskbar's and every dialog's icon
 

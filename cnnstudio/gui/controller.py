@@ -197,8 +197,8 @@ class StudioController(QObject):
             return False
         if self._shut_down:
             return False
-        from cnnstudio.core.runs.folder import RunFolder
         from cnnstudio.app.training_process import TrainingProcess
+        from cnnstudio.core.runs.folder import RunFolder
 
         try:
             config = RunFolder(run_dir).load_config()

@@ -12,18 +12,18 @@ from PySide6.QtWidgets import QFileDialog, QLabel, QMainWindow, QMessageBox, QSp
 from cnnstudio import __version__
 from cnnstudio.gui.controller import StudioController
 from cnnstudio.gui.tabs.data.data_view import DataView
-from cnnstudio.gui.widgets.dataset_panel import DatasetPanel
-from cnnstudio.gui.widgets.icons import app_icon, icon
 from cnnstudio.gui.tabs.evaluate.evaluation_view import EvaluationView
 from cnnstudio.gui.tabs.filters.filters_view import FiltersView
 from cnnstudio.gui.tabs.model.model_view import ModelView
 from cnnstudio.gui.tabs.predict.predict_view import PredictView
-from cnnstudio.gui.workers.report_action import ReportAction
-from cnnstudio.gui.widgets.run_text import threads_text
 from cnnstudio.gui.tabs.runs.runs_view import RunsView
 from cnnstudio.gui.tabs.threshold.threshold_view import ThresholdView
 from cnnstudio.gui.tabs.train.train_view import TrainView
+from cnnstudio.gui.widgets.dataset_panel import DatasetPanel
+from cnnstudio.gui.widgets.icons import app_icon, icon
+from cnnstudio.gui.widgets.run_text import threads_text
 from cnnstudio.gui.widgets.wheel_guard import install_wheel_guard
+from cnnstudio.gui.workers.report_action import ReportAction
 
 DEFAULT_DATASET = "retail.products"
 ABOUT = (

@@ -25,18 +25,19 @@ import logging
 import os
 import threading
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 import pluggy
 
-from cnnstudio.host import hookspecs
 from cnnstudio.core.data.dataset_ids import absolute_folder, dataset_folder
-from cnnstudio.core.shorten import shorten
 from cnnstudio.core.data.standard_options import IMAGE_EXTENSIONS
 from cnnstudio.core.errors import CNNStudioError, ConfigError, DatasetError
+from cnnstudio.core.shorten import shorten
+from cnnstudio.core.specs import DatasetSpec, HeadSpec
+from cnnstudio.host import hookspecs
 from cnnstudio.host.discovery import (
     FOLDER_PACKAGE,
     PLUGIN_PATH_ENV,
@@ -51,7 +52,6 @@ from cnnstudio.host.discovery import (
     user_plugin_folder,
 )
 from cnnstudio.host.records import PluginFailure, PluginRecord, PluginSource, one_line as _one_line
-from cnnstudio.core.specs import DatasetSpec, HeadSpec
 
 __all__ = ["PluginRecord", "PluginFailure", "StudioPluginManager", "get_plugin_manager",
            "bundled_plugins_dir", "FOLDER_PACKAGE", "PLUGIN_PATH_ENV", "DISABLE_ENV"]

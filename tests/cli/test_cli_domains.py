@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 from PIL import Image
+from tiny_runs import tiny_config_toml, train_tiny_run
 
 from cnnstudio.cli.main import main
-from tiny_runs import tiny_config_toml, train_tiny_run
 
 DOMAIN_SETTINGS = {"seed": 1, "count": 120, "size": 32}  # 120 images of 32 px, one epoch
 DEFAULT_HEADS = {"manufacturing.surfaces": "heatmap", "documents.forgery": "heatmap", "marketing.logos": "box"}

@@ -7,11 +7,11 @@ import json
 import numpy as np
 from PIL import Image
 
-from cnnstudio.cli.main import main
-from cnnstudio.core.report.colour_maps import overlay_heatmap
-from cnnstudio.core.evaluate.gradcam import grad_cam
-from cnnstudio.core.data.image_io import fit_image, read_image
 from cnnstudio.app.runner import evaluate_run, load_run_model
+from cnnstudio.cli.main import main
+from cnnstudio.core.data.image_io import fit_image, read_image
+from cnnstudio.core.evaluate.gradcam import grad_cam
+from cnnstudio.core.report.colour_maps import overlay_heatmap
 
 
 def test_evaluate_lists_the_worst_mistakes_highest_loss_first(trained_run, capsys) -> None:

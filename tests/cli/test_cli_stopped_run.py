@@ -6,9 +6,9 @@ import json
 import shutil
 
 import pytest
+from tiny_runs import tiny_config_toml
 
 from cnnstudio.cli.main import main
-from tiny_runs import tiny_config_toml
 
 NOTE = "cnnstudio: note: This run was stopped before its first validated best; using its last checkpoint"
 
@@ -16,8 +16,8 @@ NOTE = "cnnstudio: note: This run was stopped before its first validated best; u
 @pytest.fixture(scope="module")
 def stopped_run(tmp_path_factory):
     """A retail run stopped (as by the Stop button) during its first epoch: weights/last only."""
-    from cnnstudio.core.config import RunConfig
     from cnnstudio.app.runner import train_run
+    from cnnstudio.core.config import RunConfig
 
     config = RunConfig.from_toml(tiny_config_toml("retail.products", count=120, size=16, epochs=3))
     finished = train_run(config, runs_root=tmp_path_factory.mktemp("runs"), stop_requested=lambda: True)

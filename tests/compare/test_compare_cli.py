@@ -6,9 +6,9 @@ import json
 from pathlib import Path
 
 import pytest
+from compare_helpers import train_tiny
 
 from cnnstudio.cli.main import main
-from compare_helpers import train_tiny
 
 
 @pytest.fixture(scope="module")

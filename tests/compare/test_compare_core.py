@@ -7,13 +7,18 @@ import shutil
 from pathlib import Path
 
 import pytest
+from compare_helpers import train_tiny
 
-from cnnstudio.core.evaluate.compare import (
-    best_index, compare_runs, config_differences, flatten_config, headline, metric_rows,
-)
 from cnnstudio.core.config import RunConfig
 from cnnstudio.core.errors import RunError
-from compare_helpers import train_tiny
+from cnnstudio.core.evaluate.compare import (
+    best_index,
+    compare_runs,
+    config_differences,
+    flatten_config,
+    headline,
+    metric_rows,
+)
 
 
 @pytest.fixture(scope="module")

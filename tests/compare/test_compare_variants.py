@@ -6,8 +6,8 @@ import dataclasses
 
 import pytest
 
-from cnnstudio.core.evaluate.compare import config_differences, flatten_config
 from cnnstudio.core.config import RunConfig
+from cnnstudio.core.evaluate.compare import config_differences, flatten_config
 from cnnstudio.core.model.presets import apply_preset
 from cnnstudio.core.model.variants import variant_by_id, variant_ids, variants_for
 

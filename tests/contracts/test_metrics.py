@@ -8,6 +8,8 @@ import pytest
 import torch
 
 from cnnstudio.core.evaluate import metrics
+
+
 def test_confusion_matrix_and_per_class_report_by_hand():
     labels = torch.tensor([0, 0, 0, 1, 1, 2])
     predicted = torch.tensor([0, 1, 0, 1, 0, 1])

@@ -13,7 +13,6 @@ from cnnstudio.core.data.folder_cache import cache_folder
 from cnnstudio.core.data.folder_import import import_class_folders
 
 
-
 @pytest.fixture
 def decode_counter(monkeypatch):
     """Counts the files folder_import actually decodes (the real read_image still runs)."""

@@ -13,7 +13,6 @@ from cnnstudio.core.data.folder_import import import_class_folders
 from cnnstudio.core.errors import DatasetError
 
 
-
 @pytest.fixture
 def messy_folder(tmp_path: Path, write_image, noise_image) -> Path:
     """A realistic folder: good images plus every kind of junk a person's folder holds."""

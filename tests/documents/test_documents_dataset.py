@@ -9,10 +9,9 @@ import textwrap
 import numpy as np
 import pytest
 import torch
+from documents_helpers import PLUGIN_PATH, documents_module, generate, load, spec
 
 from cnnstudio.core.errors import ConfigError
-
-from documents_helpers import PLUGIN_PATH, documents_module, generate, load, spec
 
 
 def test_registers_the_forgery_dataset_as_a_defect_task_with_the_heatmap_head():

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from cnnstudio.app.runner import load_run_model, train_run
 from cnnstudio.core.config import ConvLayer, DatasetConfig, HeadConfig, ModelConfig, RunConfig, TrainingConfig
 from cnnstudio.host.manager import StudioPluginManager
-from cnnstudio.app.runner import load_run_model, train_run
 
 
 @pytest.fixture(scope="module")

@@ -5,10 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import torch
-
-from cnnstudio.core.evaluate.evaluation import split_indices
-from cnnstudio.app.runner import load_run_model, prepare
 from tiny_runs import train_tiny_run
+
+from cnnstudio.app.runner import load_run_model, prepare
+from cnnstudio.core.evaluate.evaluation import split_indices
 
 
 def train_tiny(base: Path, dataset: str, count: int = 120, options: dict | None = None) -> Path:

@@ -12,10 +12,10 @@ import pytest
 import torch
 
 from cnnstudio.app.export_job import export_run
+from cnnstudio.app.runner import load_run_model
+from cnnstudio.core.evaluate.threshold import set_run_threshold
 from cnnstudio.core.export.exported_model import ExportableModel
 from cnnstudio.core.runs.folder import RunFolder
-from cnnstudio.core.evaluate.threshold import set_run_threshold
-from cnnstudio.app.runner import load_run_model
 from tests.export.export_helpers import hwc, train_tiny, validation_images
 
 THRESHOLD = 0.37

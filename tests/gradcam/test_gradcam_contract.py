@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import pytest
 import torch
+from gradcam_helpers import corner_images, tiny_config
 
 from cnnstudio.bundled_plugins._box_head import build_box_head
 from cnnstudio.bundled_plugins._heatmap_head import build_heatmap_head
+from cnnstudio.core.errors import ConfigError
 from cnnstudio.core.evaluate.gradcam import default_gradcam_layer, grad_cam
 from cnnstudio.core.model.heads import build_classification_head
 from cnnstudio.core.model.network import build_model
-from cnnstudio.core.errors import ConfigError
-from gradcam_helpers import corner_images, tiny_config
 
 
 def untrained(build=build_classification_head, batch_norm: bool = True, num_classes: int = 3):

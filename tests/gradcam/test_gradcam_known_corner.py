@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 import torch
+from gradcam_helpers import SIZE, corner_images, train_corner_model
 
 from cnnstudio.core.evaluate.gradcam import grad_cam
-from gradcam_helpers import SIZE, corner_images, train_corner_model
 
 
 @pytest.fixture(scope="module")

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QPoint, Qt
-
 import tiny_runs
+from PySide6.QtCore import QPoint, Qt
 
 
 def train_tiny_run(base: Path, dataset: str = "retail.products") -> Path:

@@ -6,9 +6,8 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import Qt
-
 from gui_inspect_helpers import tiny_config
+from PySide6.QtCore import Qt
 
 RETAIL = "Retail product photos"
 DEFECTS = "Surface defects"

@@ -7,9 +7,8 @@ import shutil
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import Qt
-
 from gui_compare_helpers import click_row, row_of, train_tiny
+from PySide6.QtCore import Qt
 
 
 @pytest.fixture(scope="module")

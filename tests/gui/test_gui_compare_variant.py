@@ -5,10 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from gui_compare_helpers import click_row, row_of, train_tiny
 from PySide6.QtCore import Qt
 
 from cnnstudio.core.runs.folder import RunFolder
-from gui_compare_helpers import click_row, row_of, train_tiny
 
 
 @pytest.fixture

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from gui_data_helpers import LOAD_TIMEOUT_MS, click_dataset, data_widgets, load_dataset, write_broken_folder
 from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QApplication, QFileDialog
-
-from gui_data_helpers import LOAD_TIMEOUT_MS, click_dataset, data_widgets, load_dataset, write_broken_folder
 
 DOMAINS = {
     "retail.products": ("Retail", {"shoe", "handbag"}),

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import numpy as np
 import torch
+from gui_data_helpers import data_widgets, load_dataset
 from PySide6.QtCore import Qt
 
 from cnnstudio.core.data.imageset import ImageSet
 from cnnstudio.gui.tabs.data.data_view import DataView
 from cnnstudio.gui.tabs.data.thumbnail_model import ImageIndexRole
-from gui_data_helpers import data_widgets, load_dataset
 
 
 def _pixels(view: DataView, row: int) -> np.ndarray:

@@ -7,9 +7,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from cnnstudio.app.runner import evaluate_run
 from cnnstudio.core.evaluate.threshold import set_run_threshold
 from cnnstudio.gui.tabs.evaluate.mistakes_gallery import HEAD_MAP
-from cnnstudio.app.runner import evaluate_run
 from tests.gui.gui_evaluate_helpers import click_cell, open_evaluation_view, shown_matrix, train_tiny_run
 
 

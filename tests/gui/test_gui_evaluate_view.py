@@ -8,10 +8,10 @@ import numpy as np
 import pytest
 import torch
 
+from cnnstudio.app.runner import evaluate_run, load_run_model
 from cnnstudio.core.evaluate.gradcam import default_gradcam_layer, grad_cam
 from cnnstudio.gui.tabs.evaluate.evaluation_view import NO_RUN, EvaluationView
 from cnnstudio.gui.tabs.evaluate.mistakes_gallery import GRADCAM, HEAD_MAP, NO_OVERLAY
-from cnnstudio.app.runner import evaluate_run, load_run_model
 from tests.gui.gui_evaluate_helpers import click_cell, shown_matrix, train_tiny_run, wait_for_evaluation
 
 

@@ -75,7 +75,7 @@ def test_only_the_newest_reports_are_kept(evaluations, qtbot, tmp_path) -> None:
     loader.ready.connect(lambda *args: answers.append(args))
     for count, run in enumerate(runs, start=1):
         loader.request(run, "test")
-        qtbot.waitUntil(lambda: len(answers) == count)
+        qtbot.waitUntil(lambda count=count: len(answers) == count)
     kept = [run for run in runs if loader.cached(run, "test") is not None]
     assert kept == runs[-MAX_REPORTS:]
 

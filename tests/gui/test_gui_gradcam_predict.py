@@ -7,13 +7,13 @@ import shutil
 import numpy as np
 import pytest
 import torch
+from gui_inspect_helpers import predict, shown_view, train_tiny, write_png
 
+from cnnstudio.app.runner import load_run_model
 from cnnstudio.core.evaluate.gradcam import grad_cam
 from cnnstudio.gui.tabs.predict.explain_controls import GRADCAM, HEAD, NONE
-from cnnstudio.gui.widgets.images import overlay_heatmap
 from cnnstudio.gui.tabs.predict.predict_view import PredictView
-from cnnstudio.app.runner import load_run_model
-from gui_inspect_helpers import predict, shown_view, train_tiny, write_png
+from cnnstudio.gui.widgets.images import overlay_heatmap
 
 
 @pytest.fixture(scope="module")

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from gui_inspect_helpers import shown_view, train_tiny
 from PySide6.QtCore import Qt
 
 from cnnstudio.core.events import Snapshot
 from cnnstudio.gui.tabs.filters.filters_view import FiltersView
-from gui_inspect_helpers import shown_view, train_tiny
 
 
 @pytest.fixture(scope="module")

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import pytest
+from gui_inspect_helpers import predict, shown_view, train_tiny, write_png
 from PySide6.QtCore import QMimeData, QPoint, Qt, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QApplication
 
 from cnnstudio.gui.tabs.predict.predict_view import NO_RUN, PredictView
-from gui_inspect_helpers import predict, shown_view, train_tiny, write_png
 
 
 @pytest.fixture(scope="module")

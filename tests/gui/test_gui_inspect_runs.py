@@ -5,10 +5,10 @@ from __future__ import annotations
 import shutil
 
 import pytest
+from gui_inspect_helpers import train_tiny
 from PySide6.QtCore import Qt
 
 from cnnstudio.gui.tabs.runs.runs_view import COLUMNS, RunsView
-from gui_inspect_helpers import train_tiny
 
 
 @pytest.fixture(scope="module")

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+from gui_model_helpers import choose, shown_model_view, type_into, wait_for_summary
 from PySide6.QtCore import QPoint, Qt
 
 from cnnstudio.core.model.presets import preset
 from cnnstudio.core.model.summary import summarize
 from cnnstudio.gui.tabs.model.summary_table import format_count
-from gui_model_helpers import choose, shown_model_view, type_into, wait_for_summary
 
 
 def _expect_preset_summary(qtbot, view, name):

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from cnnstudio.core.model.presets import apply_preset
 from gui_model_helpers import choose, combo_data, shown_model_view, wait_for_summary
+
+from cnnstudio.core.model.presets import apply_preset
 
 
 def _load(qtbot, controller, dataset_id):

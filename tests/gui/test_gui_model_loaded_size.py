@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QWidget
-
 from gui_data_helpers import click_dataset, load_dataset
 from gui_model_helpers import type_into
+from PySide6.QtWidgets import QWidget
 
 
 def caption_of(field: QWidget) -> str:

@@ -13,7 +13,11 @@ from PySide6.QtCore import Qt
 from tiny_runs import validation_predictions
 
 from cnnstudio.core.evaluate.threshold import run_threshold
-from cnnstudio.core.evaluate.threshold_curves import confusion_at, highest_threshold_with_recall, lowest_threshold_with_fpr
+from cnnstudio.core.evaluate.threshold_curves import (
+    confusion_at,
+    highest_threshold_with_recall,
+    lowest_threshold_with_fpr,
+)
 
 
 @pytest.fixture(scope="module")

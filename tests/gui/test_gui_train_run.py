@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from gui_train_helpers import DialogCloser, load_tiny, use_tiny_model
 from PySide6.QtCore import Qt
 
 from cnnstudio.core.events import BatchEnded, CheckpointWritten, EpochEnded, RunFailed, RunFinished
 from cnnstudio.gui.tabs.train.train_view import TrainView
-from gui_train_helpers import DialogCloser, load_tiny, use_tiny_model
 
 RUN_TIMEOUT_MS = 90_000
 

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
-
 from gui_train_helpers import DialogCloser
+from PySide6.QtCore import Qt
 
 
 def test_editing_the_form_changes_the_config(qtbot, window, controller):

@@ -7,11 +7,11 @@ import os
 import re
 import signal
 
+from gui_train_helpers import HUGE_DATASET, DialogCloser, load_tiny, use_huge_model, use_tiny_model
 from PySide6.QtCore import Qt
 
 from cnnstudio.core.events import Advice, CheckpointWritten, RunFailed, RunFinished
 from cnnstudio.core.runs.folder import RunFolder
-from gui_train_helpers import HUGE_DATASET, DialogCloser, load_tiny, use_huge_model, use_tiny_model
 
 START_TIMEOUT_MS = 90_000
 STOP_TIMEOUT_MS = 15_000  # generous: Stop answers within a second or two, a batch of the huge model takes far longer

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import pyqtgraph as pg
 import pytest
-from PySide6.QtCore import QEvent, QSize, Qt
-from PySide6.QtWidgets import QApplication, QLabel, QWidget
-
 from gui_evaluate_helpers import wait_for_evaluation
 from gui_inspect_helpers import write_png
 from gui_threshold_helpers import train_with_cli
+from PySide6.QtCore import QEvent, QSize, Qt
+from PySide6.QtWidgets import QApplication, QLabel, QWidget
 
 SMALL_SCREEN = QSize(1024, 700)
 WIDE = QSize(1280, 820)

@@ -6,11 +6,10 @@ from __future__ import annotations
 import shutil
 
 import pytest
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QFileDialog
-
 from gui_inspect_helpers import write_png
 from gui_window_helpers import RETAIL, click_tab, copy_run, open_in_runs_tab, train_retail
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QFileDialog
 
 NOTE = "This run was stopped before its first validated best; using its last checkpoint (part of epoch 1)."
 

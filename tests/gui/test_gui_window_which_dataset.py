@@ -6,12 +6,12 @@ from __future__ import annotations
 import json
 
 import pytest
+from gui_data_helpers import click_dataset, load_dataset, type_option
+from gui_window_helpers import DEFECTS, LOAD_TIMEOUT_MS, RETAIL, click_tab, copy_run, open_in_runs_tab, train_retail
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFileDialog
 
 from cnnstudio.core.config import RunConfig
-from gui_data_helpers import click_dataset, load_dataset, type_option
-from gui_window_helpers import DEFECTS, LOAD_TIMEOUT_MS, RETAIL, click_tab, copy_run, open_in_runs_tab, train_retail
 
 
 @pytest.fixture(scope="module")

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import torch
 
 from cnnstudio.core.config import ConvLayer, ModelConfig, RunConfig, TrainingConfig
-from cnnstudio.core.model.heads import Targets
 from cnnstudio.core.data.imageset import ImageSet
+from cnnstudio.core.model.heads import Targets
 from cnnstudio.core.model.network import CNNModel, build_model
 
 

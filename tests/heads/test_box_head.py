@@ -6,12 +6,12 @@ import math
 
 import pytest
 import torch
+from heads_helpers import batch_of, fit_steps, squares, tiny_model
 
 from cnnstudio.bundled_plugins._box_head import BoxHead, build_box_head
+from cnnstudio.core.errors import ConfigError
 from cnnstudio.core.evaluate import metrics
 from cnnstudio.core.model.heads import Targets
-from cnnstudio.core.errors import ConfigError
-from heads_helpers import batch_of, fit_steps, squares, tiny_model
 
 
 def hand_outputs(cells: list[tuple[int, int]], params: list[list[float]], scores: list[float], grid: int = 4):

@@ -8,6 +8,8 @@ import pytest
 import torch
 
 from cnnstudio.core.evaluate import metrics
+
+
 def test_binary_precision_recall_f1_counts_true_positives():
     # TP = 2 (images 0 and 4), predicted positive 3, actually positive 3.
     p, r, f1 = metrics.binary_precision_recall_f1(torch.tensor([1, 1, 0, 0, 1]), torch.tensor([1, 0, 1, 0, 1]))

@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import pytest
+from heads_helpers import squares, tiny_run_config
 
 from cnnstudio.bundled_plugins._box_head import build_box_head
 from cnnstudio.bundled_plugins._heatmap_head import build_heatmap_head
 from cnnstudio.core.evaluate.evaluation import evaluate
 from cnnstudio.core.evaluate.prediction import load_trained_model
-from cnnstudio.core.train.trainer import Trainer
 from cnnstudio.core.specs import HeadSpec
-from heads_helpers import squares, tiny_run_config
+from cnnstudio.core.train.trainer import Trainer
 
 
 def train_and_reload(tmp_path, build: Callable[..., Any], head_id: str, task: str, options: dict[str, Any]):

@@ -6,11 +6,11 @@ import math
 
 import pytest
 import torch
+from heads_helpers import batch_of, fit_steps, squares, tiny_model
 
 from cnnstudio.bundled_plugins._heatmap_head import HeatmapHead, build_heatmap_head, mask_cells
-from cnnstudio.core.model.heads import Targets
 from cnnstudio.core.errors import ConfigError
-from heads_helpers import batch_of, fit_steps, squares, tiny_model
+from cnnstudio.core.model.heads import Targets
 
 
 def logits_for(scores: list[float]) -> torch.Tensor:

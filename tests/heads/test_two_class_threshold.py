@@ -12,10 +12,10 @@ from safetensors import safe_open
 from safetensors.torch import load_file, save_file
 from tiny_runs import train_tiny_run
 
-from cnnstudio.core.model.heads import ClassificationHead
-from cnnstudio.core.evaluate.threshold import run_threshold, set_run_threshold
-from cnnstudio.core.errors import ConfigError
 from cnnstudio.app.runner import load_run_model
+from cnnstudio.core.errors import ConfigError
+from cnnstudio.core.evaluate.threshold import run_threshold, set_run_threshold
+from cnnstudio.core.model.heads import ClassificationHead
 
 
 def test_two_classes_decide_at_the_threshold_and_half_is_the_argmax() -> None:

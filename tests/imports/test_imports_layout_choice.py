@@ -5,11 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from imports_helpers import background, make_mvtec, make_yolo, save
 
+from cnnstudio.app.runner import train_run
 from cnnstudio.core.config import ConvLayer, DatasetConfig, HeadConfig, ModelConfig, RunConfig, TrainingConfig
 from cnnstudio.host.manager import get_plugin_manager
-from cnnstudio.app.runner import train_run
-from imports_helpers import background, make_mvtec, make_yolo, save
 
 
 def test_layout_choice_sends_each_folder_to_the_plugin_that_reads_it(tmp_path):

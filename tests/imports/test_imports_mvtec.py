@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 import torch
+from imports_helpers import MVTEC_DEFECTS, RED, defect_image, make_mvtec, save, text_named_png, truncated_png
 
 from cnnstudio.core.errors import DatasetError
 from cnnstudio.host.manager import get_plugin_manager
-from imports_helpers import MVTEC_DEFECTS, RED, defect_image, make_mvtec, save, text_named_png, truncated_png
 
 
 def open_spec(root):

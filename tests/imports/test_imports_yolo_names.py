@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from imports_helpers import plugin_helper
 
 labels = plugin_helper("_yolo_labels")

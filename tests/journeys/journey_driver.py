@@ -18,10 +18,9 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QMimeData, QPoint, QPointF, QSettings, Qt, QTimer, QUrl
-from PySide6.QtGui import QDropEvent, QKeySequence
+from PySide6.QtGui import QDragEnterEvent, QDropEvent, QKeySequence
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QAbstractSpinBox, QApplication, QComboBox, QFileDialog, QMessageBox, QWidget
-from PySide6.QtGui import QDragEnterEvent
 
 SCREENSHOTS_ENV = "CNNSTUDIO_JOURNEY_SCREENSHOTS"  # a folder: journeys save what the window shows there
 RUN_TIMEOUT_MS = 180_000
@@ -44,7 +43,7 @@ class Studio:
         self._closer.start()
 
     @classmethod
-    def open(cls, qtbot: Any, monkeypatch: Any, home: Path, wait_for_dataset: bool = True) -> "Studio":
+    def open(cls, qtbot: Any, monkeypatch: Any, home: Path, wait_for_dataset: bool = True) -> Studio:
         """Launch the window as the app does (settings in ``home``), and wait for its first dataset."""
         from cnnstudio.gui.main_window import MainWindow
 

@@ -9,9 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from PySide6.QtCore import Qt
-
 from journey_driver import Studio
+from PySide6.QtCore import Qt
 from user_photos import class_folder_tree
 
 TIMINGS = ("seconds", "images_per_s")  # wall-clock figures differ between any two runs

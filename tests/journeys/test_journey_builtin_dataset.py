@@ -7,11 +7,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from journey_driver import Studio
 from PySide6.QtWidgets import QApplication, QMessageBox
+from user_photos import own_photo
 
 from cnnstudio.core.evaluate.threshold import run_threshold
-from journey_driver import Studio
-from user_photos import own_photo
 
 
 def test_builtin_defects_from_browsing_to_report(qtbot, monkeypatch, tmp_path):

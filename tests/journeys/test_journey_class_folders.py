@@ -6,9 +6,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from cnnstudio.core.config import RunConfig
 from journey_driver import Studio
 from user_photos import class_folder_tree, own_photo
+
+from cnnstudio.core.config import RunConfig
 
 
 def test_class_folder_tree_opens_trains_evaluates_tries_and_exports(qtbot, monkeypatch, tmp_path):

@@ -7,10 +7,10 @@ import json
 from pathlib import Path
 
 import numpy as np
-
-from cnnstudio.core.evaluate.threshold import run_threshold
 from journey_driver import Studio
 from user_photos import mvtec_category, yolo_folder
+
+from cnnstudio.core.evaluate.threshold import run_threshold
 
 
 def _red_pixels(pixmap) -> int:

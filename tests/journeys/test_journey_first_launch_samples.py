@@ -4,11 +4,11 @@ training the same click answers with the model's decision."""
 
 from __future__ import annotations
 
+from journey_driver import Studio
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from cnnstudio.gui.tabs.predict.predict_view import NO_RUN
 from cnnstudio.resource_files import sample_images
-from journey_driver import Studio
 
 
 def test_first_launch_shows_the_icon_and_sample_photos_that_can_be_tried(qtbot, monkeypatch, tmp_path):

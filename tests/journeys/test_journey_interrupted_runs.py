@@ -13,9 +13,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from PySide6.QtCore import Qt
-
 from journey_driver import Studio
+from PySide6.QtCore import Qt
 from user_photos import class_folder_tree
 
 

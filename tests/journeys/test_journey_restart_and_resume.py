@@ -6,9 +6,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from PySide6.QtCore import Qt
-
 from journey_driver import Studio
+from PySide6.QtCore import Qt
 from user_photos import class_folder_tree
 
 

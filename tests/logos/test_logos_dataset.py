@@ -9,10 +9,9 @@ import textwrap
 import numpy as np
 import pytest
 import torch
+from logos_helpers import PLUGIN_PATH, generate, load_logos_module, logos
 
 from cnnstudio.core.errors import ConfigError
-
-from logos_helpers import PLUGIN_PATH, generate, load_logos_module, logos
 
 
 def test_registers_the_logo_dataset_with_detection_task_box_head_and_options():

@@ -9,9 +9,9 @@ import textwrap
 import numpy as np
 import pytest
 import torch
+from manufacturing_helpers import PLUGIN_PATH, load_manufacturing_module, surfaces
 
 from cnnstudio.core.errors import ConfigError
-from manufacturing_helpers import PLUGIN_PATH, load_manufacturing_module, surfaces
 
 DEFECT_CLASSES = ["ok", "scratch", "crack", "spot", "dent", "contamination"]
 

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import pytest
+from manufacturing_helpers import load_manufacturing_module
 
+from cnnstudio.app.runner import load_run_model, train_run
 from cnnstudio.core.config import ConvLayer, DatasetConfig, HeadConfig, ModelConfig, RunConfig, TrainingConfig
 from cnnstudio.core.runs.folder import RunFolder
 from cnnstudio.host.manager import get_plugin_manager
-from cnnstudio.app.runner import load_run_model, train_run
-from manufacturing_helpers import load_manufacturing_module
 
 
 def test_registers_the_heatmap_head_for_defect_tasks():

@@ -4,6 +4,8 @@ import dataclasses
 
 import pytest
 
+from cnnstudio.core.config import ConvLayer, ModelConfig, RunConfig
+from cnnstudio.core.model.presets import apply_preset, preset
 from cnnstudio.core.train.advice import (
     FILTERS_WARNING,
     OVERFIT_GAP,
@@ -12,8 +14,6 @@ from cnnstudio.core.train.advice import (
     advise,
     overfitting_advice,
 )
-from cnnstudio.core.config import ConvLayer, ModelConfig, RunConfig
-from cnnstudio.core.model.presets import apply_preset, preset
 
 
 def codes(advice):

@@ -7,10 +7,10 @@ import torch
 from torch import nn
 
 from cnnstudio.core.config import ModelConfig, RunConfig, TrainingConfig
+from cnnstudio.core.errors import ConfigError
 from cnnstudio.core.model.heads import build_classification_head
 from cnnstudio.core.model.network import build_model
 from cnnstudio.core.model.presets import PRESET_DESCRIPTIONS, PRESETS, apply_preset, preset
-from cnnstudio.core.errors import ConfigError
 
 
 @pytest.mark.parametrize("name", PRESETS)

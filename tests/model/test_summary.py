@@ -5,11 +5,11 @@ import dataclasses
 import pytest
 
 from cnnstudio.core.config import ConvLayer, ModelConfig
+from cnnstudio.core.errors import ConfigError
 from cnnstudio.core.model.heads import build_classification_head
 from cnnstudio.core.model.network import build_model
 from cnnstudio.core.model.presets import PRESETS, preset
 from cnnstudio.core.model.summary import check_model_config, require_trainable, summarize
-from cnnstudio.core.errors import ConfigError
 
 
 def test_seed_summary_matches_hand_computation():

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from cnnstudio.core.events import EpochEnded
 from cnnstudio.core.errors import CNNStudioError, ConfigError, DatasetError
+from cnnstudio.core.events import EpochEnded
 from cnnstudio.host.manager import StudioPluginManager, bundled_plugins_dir
 
 REPO = Path(__file__).resolve().parents[2]

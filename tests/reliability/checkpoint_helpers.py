@@ -9,10 +9,10 @@ from typing import Any
 
 from tiny_runs import tiny_config_toml
 
+from cnnstudio.app.runner import train_run
 from cnnstudio.core.config import RunConfig
 from cnnstudio.core.events import EpochEnded, Event
 from cnnstudio.core.runs.folder import RunFolder
-from cnnstudio.app.runner import train_run
 
 EPOCHS = 4
 TIMING_KEYS = ("seconds", "images_per_s")

@@ -9,8 +9,8 @@ import tomli_w
 from hypothesis import HealthCheck, settings
 
 from cnnstudio.core.config import RunConfig
-from cnnstudio.core.shorten import shown
 from cnnstudio.core.errors import CNNStudioError
+from cnnstudio.core.shorten import shown
 
 BIG = 5_000_000  # characters of the huge strings
 LONG = 200_000  # characters of the long strings put in every field (parsing 5 MB takes 0.3 s)

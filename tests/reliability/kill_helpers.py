@@ -17,12 +17,11 @@ WRITE_PAUSE_S = 0.02  # widens the windows between the files of one checkpoint
 def train_or_resume(config_path: str, run_dir: str, widen_windows: bool) -> None:
     import torch
 
+    from cnnstudio.app.runner import resume_run, train_run
     from cnnstudio.core import atomic
-
-    from cnnstudio.core.runs import checkpoint, folder as runs
     from cnnstudio.core.config import RunConfig
     from cnnstudio.core.errors import CNNStudioError, ConfigError
-    from cnnstudio.app.runner import resume_run, train_run
+    from cnnstudio.core.runs import checkpoint, folder as runs
 
     torch.set_num_threads(1)
     if widen_windows:

@@ -14,10 +14,10 @@ from pathlib import Path
 import pytest
 from checkpoint_helpers import EPOCHS, mark_killed, numbers, same_weights, tear_config, train_with_copies
 
-from cnnstudio.cli.main import main
-from cnnstudio.core.runs.folder import RunFolder
-from cnnstudio.core.errors import RunError
 from cnnstudio.app.runner import resume_run
+from cnnstudio.cli.main import main
+from cnnstudio.core.errors import RunError
+from cnnstudio.core.runs.folder import RunFolder
 
 pytestmark = pytest.mark.slow
 

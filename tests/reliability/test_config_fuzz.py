@@ -28,12 +28,11 @@ from config_fuzz_helpers import (
     short_id,
     toml_with,
 )
-from hypothesis import given, settings
-from hypothesis import strategies as st
+from hypothesis import given, settings, strategies as st
 
 from cnnstudio.core.config import RunConfig
-from cnnstudio.core.shorten import shown
 from cnnstudio.core.errors import CNNStudioError, ConfigError
+from cnnstudio.core.shorten import shown
 
 # ---- 1. a corpus of hostile config files -----------------------------------------------
 

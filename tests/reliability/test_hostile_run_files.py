@@ -17,9 +17,9 @@ import pytest
 from checkpoint_helpers import tear_config
 from tiny_runs import tiny_config_toml
 
+from cnnstudio.app.runner import train_run
 from cnnstudio.cli.main import main
 from cnnstudio.core.runs.folder import RunFolder
-from cnnstudio.app.runner import train_run
 
 
 @pytest.fixture(scope="module")

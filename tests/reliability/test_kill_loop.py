@@ -12,8 +12,8 @@ import pytest
 from checkpoint_helpers import numbers, same_weights, tear_config
 from kill_helpers import preload_modules, train_or_resume
 
-from cnnstudio.core.runs.folder import RunFolder
 from cnnstudio.app.runner import train_run
+from cnnstudio.core.runs.folder import RunFolder
 
 pytestmark = pytest.mark.slow
 KILLS = 50

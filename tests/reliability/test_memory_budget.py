@@ -21,12 +21,17 @@ from pathlib import Path
 import pytest
 
 from cnnstudio.core.config import ConvLayer, RunConfig
+from cnnstudio.core.errors import ConfigError
 from cnnstudio.core.model.memory_budget import (
-    ACCELERATOR, MEMORY, WARN_SHARE, available_memory, check_memory, estimate_training_memory,
+    ACCELERATOR,
+    MEMORY,
+    WARN_SHARE,
+    available_memory,
+    check_memory,
+    estimate_training_memory,
 )
 from cnnstudio.core.model.presets import PRESETS, apply_preset
 from cnnstudio.core.model.summary import summarize
-from cnnstudio.core.errors import ConfigError
 
 ROOT = Path(__file__).resolve().parents[2]
 GIB = 2**30

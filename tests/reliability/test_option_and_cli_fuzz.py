@@ -10,19 +10,8 @@ import math
 from contextlib import redirect_stderr, redirect_stdout
 
 import pytest
-from config_fuzz_helpers import (
-    BIG,
-    DEEP,
-    FUZZ,
-    HOSTILE,
-    MAX_MESSAGE,
-    deeply_nested,
-    message_ok,
-    short_id,
-    toml_with,
-)
-from hypothesis import given, settings
-from hypothesis import strategies as st
+from config_fuzz_helpers import BIG, DEEP, FUZZ, HOSTILE, MAX_MESSAGE, deeply_nested, message_ok, short_id, toml_with
+from hypothesis import given, settings, strategies as st
 
 from cnnstudio.cli import main as cli
 from cnnstudio.core.errors import ConfigError

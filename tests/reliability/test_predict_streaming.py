@@ -167,8 +167,8 @@ def test_predict_prints_results_before_it_reads_the_last_file(tiny_run, tmp_path
 
 def test_drafted_jpeg_predictions_match_the_full_size_decode(tiny_run, tmp_path):
     """Large JPEGs are decoded at a reduced draft size; the model sees (nearly) the same input."""
-    from cnnstudio.core.data.image_io import read_image
     from cnnstudio.app.runner import load_run_model
+    from cnnstudio.core.data.image_io import read_image
 
     model = load_run_model(tiny_run)
     photo = _photo(tmp_path / "wide photo.jpg", 2400, 1600, seed=3)

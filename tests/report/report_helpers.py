@@ -7,9 +7,8 @@ import io
 from html.parser import HTMLParser
 from pathlib import Path
 
-from PIL import Image
-
 import tiny_runs
+from PIL import Image
 
 
 def train_tiny_run(base: Path, dataset: str, options: dict | None = None) -> Path:
@@ -20,7 +19,7 @@ def train_tiny_run(base: Path, dataset: str, options: dict | None = None) -> Pat
 class Node:
     """One element of a parsed page: tag, attributes, children, and its own text."""
 
-    def __init__(self, tag: str, attrs: dict[str, str], parent: "Node | None") -> None:
+    def __init__(self, tag: str, attrs: dict[str, str], parent: Node | None) -> None:
         self.tag, self.attrs, self.parent = tag, attrs, parent
         self.children: list[Node] = []
         self.text_parts: list[str] = []
@@ -32,7 +31,7 @@ class Node:
             out.append(child.all_text())
         return "".join(out)
 
-    def find_all(self, tag: str, **attrs: str) -> list["Node"]:
+    def find_all(self, tag: str, **attrs: str) -> list[Node]:
         """Descendants with ``tag`` whose attributes contain ``attrs`` (``css`` matches one class name)."""
         found = []
         for child in self.children:

@@ -7,11 +7,10 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import Qt, QUrl
 from PySide6.QtWidgets import QMessageBox, QWidget
+from report_helpers import parse_page, train_tiny_run
 
 from cnnstudio.gui.controller import StudioController
 from cnnstudio.gui.workers.report_action import NO_RUN, ReportAction
-
-from report_helpers import parse_page, train_tiny_run
 
 
 @pytest.fixture(scope="module")

@@ -5,10 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from report_helpers import parse_page, section, train_tiny_run
 
 from cnnstudio.cli.main import main
-
-from report_helpers import parse_page, section, train_tiny_run
 
 
 @pytest.fixture(scope="module")

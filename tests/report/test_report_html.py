@@ -7,16 +7,15 @@ import shutil
 from pathlib import Path
 
 import pytest
+from report_helpers import decode_png, parse_page, section, train_tiny_run
 
+from cnnstudio.app.report_job import write_report
+from cnnstudio.app.runner import evaluate_run
+from cnnstudio.core.errors import CNNStudioError, RunError
 from cnnstudio.core.export.exporter import write_parity
 from cnnstudio.core.export.parity import ParityReport
-from cnnstudio.app.report_job import write_report
 from cnnstudio.core.report.html import fmt
 from cnnstudio.core.runs.folder import RunFolder
-from cnnstudio.core.errors import CNNStudioError, RunError
-from cnnstudio.app.runner import evaluate_run
-
-from report_helpers import decode_png, parse_page, section, train_tiny_run
 
 HEADINGS = {"Config", "Training curves", "Confusion matrix", "Per-class metrics", "Decision threshold", "Filters",
             "Mistakes", "Export parity"}

@@ -7,9 +7,10 @@ these tests measure the dataset, not the project's Trainer.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
-from typing import Any, Callable
+from typing import Any
 
 import pytest
 

@@ -7,12 +7,12 @@ import sys
 from pathlib import Path
 
 import pytest
+from tiny_runs import train_tiny_run
 
 from cnnstudio.cli.main import main
 from cnnstudio.core.config import RunConfig
-from cnnstudio.core.runs.folder import RunFolder
 from cnnstudio.core.errors import ConfigError
-from tiny_runs import train_tiny_run
+from cnnstudio.core.runs.folder import RunFolder
 
 
 def train(base: Path, *flags: str) -> Path:

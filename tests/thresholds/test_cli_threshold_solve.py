@@ -6,12 +6,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from tiny_runs import train_tiny_run, validation_predictions
 
 from cnnstudio.cli.main import main
 from cnnstudio.cli.threshold import validation_scores
 from cnnstudio.core.evaluate.threshold import run_threshold
 from cnnstudio.core.evaluate.threshold_curves import confusion_at
-from tiny_runs import train_tiny_run, validation_predictions
 
 
 @pytest.fixture(scope="module")

@@ -7,8 +7,8 @@ import math
 import numpy as np
 import pytest
 
-from cnnstudio.core.evaluate.threshold_curves import confusion_at, score_curves
 from cnnstudio.core.errors import ConfigError
+from cnnstudio.core.evaluate.threshold_curves import confusion_at, score_curves
 
 # Thresholding at each score, from the top: tp 1 2 2 3 3 3 4 4, fp 0 0 1 1 2 3 3 4.
 SCORES = [0.9, 0.8, 0.7, 0.6, 0.55, 0.4, 0.3, 0.2]

@@ -7,8 +7,8 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from cnnstudio.core.evaluate.threshold_curves import report_scores, score_histograms
 from cnnstudio.core.errors import ConfigError
+from cnnstudio.core.evaluate.threshold_curves import report_scores, score_histograms
 
 
 def test_histograms_count_each_class_in_shared_bins_over_zero_to_one() -> None:

@@ -5,12 +5,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from cnnstudio.core.errors import ConfigError
 from cnnstudio.core.evaluate.threshold_curves import (
     confusion_at,
     highest_threshold_with_recall,
     lowest_threshold_with_fpr,
 )
-from cnnstudio.core.errors import ConfigError
 
 SCORES = [0.9, 0.8, 0.7, 0.6, 0.55, 0.4, 0.3, 0.2]
 POSITIVES = [1, 1, 0, 1, 0, 0, 1, 0]

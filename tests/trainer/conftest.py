@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import pytest
-
-from cnnstudio.core.model.heads import build_classification_head
-from cnnstudio.core.data.imageset import ImageSet
-from cnnstudio.core.specs import HeadSpec
 from trainer_helpers import Recorder, squares_imageset
+
+from cnnstudio.core.data.imageset import ImageSet
+from cnnstudio.core.model.heads import build_classification_head
+from cnnstudio.core.specs import HeadSpec
 
 
 @pytest.fixture

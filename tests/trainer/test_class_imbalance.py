@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import torch
-
-from cnnstudio.core.data.imbalance import imbalance_advice
-from cnnstudio.core.events import Advice
-from cnnstudio.core.data.imageset import ImageSet
-from cnnstudio.core.data.sampling import epoch_order, inverse_frequency
-from cnnstudio.core.train.trainer import Trainer
-from cnnstudio.core.model.builtin_heads import CLASSIFICATION_HEAD
 from trainer_helpers import Recorder, squares_imageset, tiny_config
+
+from cnnstudio.core.data.imageset import ImageSet
+from cnnstudio.core.data.imbalance import imbalance_advice
+from cnnstudio.core.data.sampling import epoch_order, inverse_frequency
+from cnnstudio.core.events import Advice
+from cnnstudio.core.model.builtin_heads import CLASSIFICATION_HEAD
+from cnnstudio.core.train.trainer import Trainer
 
 
 def imbalanced_squares(rare: int = 12, common: int = 108) -> ImageSet:

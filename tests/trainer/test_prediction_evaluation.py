@@ -5,15 +5,14 @@ from __future__ import annotations
 import pytest
 import torch
 from PIL import Image
+from trainer_helpers import squares_imageset, tiny_config
 
+from cnnstudio.core.errors import ConfigError, RunError
 from cnnstudio.core.evaluate import metrics
-from cnnstudio.core.train.device import resolve_device, resolve_threads
 from cnnstudio.core.evaluate.evaluation import evaluate
 from cnnstudio.core.evaluate.prediction import load_trained_model
+from cnnstudio.core.train.device import resolve_device, resolve_threads
 from cnnstudio.core.train.trainer import Trainer
-from cnnstudio.core.errors import ConfigError, RunError
-
-from trainer_helpers import squares_imageset, tiny_config
 
 
 @pytest.fixture

@@ -5,15 +5,14 @@ from __future__ import annotations
 import textwrap
 
 import pytest
+from trainer_helpers import tiny_config
 
+from cnnstudio.app.runner import evaluate_run, prepare, resume_run, train_run
 from cnnstudio.core.config import replace_nested
+from cnnstudio.core.errors import ConfigError
 from cnnstudio.core.events import EpochEnded, RunFinished
 from cnnstudio.core.runs.folder import RunFolder
-from cnnstudio.core.errors import ConfigError
 from cnnstudio.host.manager import StudioPluginManager
-from cnnstudio.app.runner import evaluate_run, prepare, resume_run, train_run
-
-from trainer_helpers import tiny_config
 
 PLUGIN = textwrap.dedent('''
     """Test plugin: a tiny squares dataset, a defect-only head and an event logger."""

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from cnnstudio.core.events import Advice
-from cnnstudio.app.runner import adapt_to_dataset, train_run
-from cnnstudio.core.specs import DatasetSpec
 from trainer_helpers import Recorder, tiny_config
+
+from cnnstudio.app.runner import adapt_to_dataset, train_run
+from cnnstudio.core.events import Advice
+from cnnstudio.core.specs import DatasetSpec
 
 
 def spec(mirror_safe: bool) -> DatasetSpec:

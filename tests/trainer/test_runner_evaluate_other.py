@@ -6,9 +6,9 @@ import shutil
 from dataclasses import replace
 
 from PIL import Image
+from trainer_helpers import tiny_config
 
 from cnnstudio.app.runner import evaluate_run, train_run
-from trainer_helpers import tiny_config
 
 
 def write_folder(root, count: int = 24) -> None:

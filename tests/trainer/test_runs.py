@@ -8,12 +8,11 @@ import zipfile
 
 import pytest
 import torch
+from trainer_helpers import tiny_config
 
+from cnnstudio.core.errors import RunError
 from cnnstudio.core.runs.folder import RunFolder, default_runs_root, list_runs, new_run_dir
 from cnnstudio.core.train.trainer import Trainer
-from cnnstudio.core.errors import RunError
-
-from trainer_helpers import tiny_config
 
 
 @pytest.fixture

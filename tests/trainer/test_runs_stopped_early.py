@@ -5,15 +5,14 @@ from __future__ import annotations
 import shutil
 
 import pytest
+from trainer_helpers import tiny_config
 
+from cnnstudio.core.errors import RunError
 from cnnstudio.core.evaluate.evaluation import evaluate
 from cnnstudio.core.evaluate.prediction import load_trained_model
-from cnnstudio.core.runs.folder import RunFolder
 from cnnstudio.core.evaluate.threshold import run_threshold, set_run_threshold
+from cnnstudio.core.runs.folder import RunFolder
 from cnnstudio.core.train.trainer import Trainer
-from cnnstudio.core.errors import RunError
-
-from trainer_helpers import tiny_config
 
 
 @pytest.fixture

@@ -8,20 +8,26 @@ import json
 import numpy as np
 import pytest
 import torch
+from trainer_helpers import squares_imageset, tiny_config
 
 from cnnstudio.core.config import replace_nested
+from cnnstudio.core.data.imageset import ImageSet
+from cnnstudio.core.errors import ConfigError, TrainingError
 from cnnstudio.core.events import (
-    Advice, BatchEnded, CheckpointWritten, EpochEnded, RunFailed, RunFinished, RunStarted, Snapshot,
+    Advice,
+    BatchEnded,
+    CheckpointWritten,
+    EpochEnded,
+    RunFailed,
+    RunFinished,
+    RunStarted,
+    Snapshot,
 )
 from cnnstudio.core.model.heads import ClassificationHead
-from cnnstudio.core.data.imageset import ImageSet
 from cnnstudio.core.model.presets import apply_preset
 from cnnstudio.core.runs.folder import RunFolder
-from cnnstudio.core.train.trainer import Trainer
-from cnnstudio.core.errors import ConfigError, TrainingError
 from cnnstudio.core.specs import HeadSpec
-
-from trainer_helpers import squares_imageset, tiny_config
+from cnnstudio.core.train.trainer import Trainer
 
 
 def test_events_arrive_in_order_with_epoch_metrics(tmp_path, squares, head_spec, recorder):

@@ -5,14 +5,13 @@ from __future__ import annotations
 import pytest
 import torch
 from torch import nn
+from trainer_helpers import tiny_config
 
 from cnnstudio.core.config import ConvLayer, ModelConfig
 from cnnstudio.core.events import BatchEnded, EpochEnded, RunFinished
 from cnnstudio.core.runs.folder import RunFolder
-from cnnstudio.core.train.trainer import Trainer
 from cnnstudio.core.train.pace import BatchPacer, EpochForecast, FirstBatchWatch, LayerStops, StopNow
-
-from trainer_helpers import tiny_config
+from cnnstudio.core.train.trainer import Trainer
 
 
 def three_layers() -> nn.Sequential:

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+from training_process_helpers import assert_no_children_left, collect, tiny_retail_config
+
+from cnnstudio.app.training_process import StandbyProcess, TrainingProcess
 from cnnstudio.core.events import CheckpointWritten, RunFailed, RunFinished, RunStarted
 from cnnstudio.core.runs.folder import RunFolder
-from cnnstudio.app.training_process import StandbyProcess, TrainingProcess
-
-from training_process_helpers import assert_no_children_left, collect, tiny_retail_config
 
 
 def is_last_checkpoint(event) -> bool:

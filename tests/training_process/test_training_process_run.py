@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import numpy as np
+from training_process_helpers import assert_no_children_left, collect, tiny_retail_config
 
+from cnnstudio.app.training_process import StandbyProcess, TrainingProcess
 from cnnstudio.core.events import (
-    BatchEnded, CheckpointWritten, EpochEnded, RunFailed, RunFinished, RunStarted, Snapshot,
+    BatchEnded,
+    CheckpointWritten,
+    EpochEnded,
+    RunFailed,
+    RunFinished,
+    RunStarted,
+    Snapshot,
 )
 from cnnstudio.core.runs.folder import RunFolder
-from cnnstudio.app.training_process import StandbyProcess, TrainingProcess
-
-from training_process_helpers import assert_no_children_left, collect, tiny_retail_config
 
 
 def first_index(events: list, match) -> int:

@@ -5,14 +5,18 @@ from __future__ import annotations
 
 import time
 
+from training_process_helpers import (
+    assert_no_children_left,
+    collect,
+    huge_retail_config,
+    is_terminal,
+    tiny_retail_config,
+)
+
 from cnnstudio.app import training_process
+from cnnstudio.app.training_process import TrainingProcess
 from cnnstudio.core.events import Advice, BatchEnded, CheckpointWritten, RunFinished
 from cnnstudio.core.runs.folder import RunFolder
-from cnnstudio.app.training_process import TrainingProcess
-
-from training_process_helpers import (
-    assert_no_children_left, collect, huge_retail_config, is_terminal, tiny_retail_config,
-)
 
 
 def test_stop_inside_the_first_batch_of_a_huge_model_ends_the_run_cancelled_within_seconds(tmp_path):

@@ -6,14 +6,14 @@ import json
 import os
 from dataclasses import replace
 
+from training_process_helpers import assert_no_children_left, collect, is_terminal, tiny_retail_config
+
+from cnnstudio.app.training_process import TrainingProcess, default_threads
 from cnnstudio.cli.main import main
 from cnnstudio.core.evaluate.compare import compare_runs
-from cnnstudio.core.train.device import resolve_threads
 from cnnstudio.core.events import RunFinished, RunStarted
 from cnnstudio.core.runs.folder import RunFolder
-from cnnstudio.app.training_process import TrainingProcess, default_threads
-
-from training_process_helpers import assert_no_children_left, collect, is_terminal, tiny_retail_config
+from cnnstudio.core.train.device import resolve_threads
 
 
 def test_the_app_and_the_cli_default_to_every_core_this_process_may_use():

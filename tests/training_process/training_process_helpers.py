@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import time
-from typing import Callable
+from collections.abc import Callable
 
+from cnnstudio.app.training_process import TrainingProcess
 from cnnstudio.core.config import ConvLayer, DatasetConfig, ModelConfig, RunConfig, TrainingConfig
 from cnnstudio.core.events import Event, RunFailed, RunFinished
-from cnnstudio.app.training_process import TrainingProcess
 
 
 def tiny_retail_config(epochs: int = 2, dataset_id: str = "retail.products") -> RunConfig:

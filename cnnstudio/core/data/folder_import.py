@@ -18,15 +18,15 @@ with the reason; a class left without images is listed there too.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import torch
 
 from cnnstudio.core.data.folder_cache import FileKey, FolderCache, file_key
-from cnnstudio.core.data.parallel_decode import decode_in_parallel
 from cnnstudio.core.data.image_io import IMAGE_EXTENSIONS, RESIZE_POLICIES, fit_image, read_image
 from cnnstudio.core.data.imageset import ImageSet, SkippedFile
+from cnnstudio.core.data.parallel_decode import decode_in_parallel
 from cnnstudio.core.errors import DatasetError
 from cnnstudio.core.specs import class_order
 

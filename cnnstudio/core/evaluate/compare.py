@@ -14,12 +14,13 @@ I change?" at a glance. Everything is read from the run folders' plain files
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
-from cnnstudio.core.runs.folder import RunFolder
 from cnnstudio.core.errors import CNNStudioError, RunError
+from cnnstudio.core.runs.folder import RunFolder
 
 MISSING = None  # the value of a key a run's config does not have (e.g. a conv layer the other run lacks)
 LABEL_FIELDS = 2  # a run's label names at most this many of its differing values

@@ -13,12 +13,12 @@ from typing import TYPE_CHECKING, Any
 
 import torch
 
-from cnnstudio.core.evaluate import metrics as metric_fns
-from cnnstudio.core.model.heads import Targets, decided_labels
 from cnnstudio.core.data.imageset import ImageSet
-from cnnstudio.core.model.network import CNNModel
 from cnnstudio.core.data.splits import resize_images, stratified_split
 from cnnstudio.core.errors import ConfigError
+from cnnstudio.core.evaluate import metrics as metric_fns
+from cnnstudio.core.model.heads import Targets, decided_labels
+from cnnstudio.core.model.network import CNNModel
 
 if TYPE_CHECKING:
     from cnnstudio.core.evaluate.prediction import TrainedModel

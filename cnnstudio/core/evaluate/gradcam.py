@@ -16,9 +16,9 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from cnnstudio.core.errors import ConfigError
 from cnnstudio.core.model.heads import ClassificationHead, decided_labels
 from cnnstudio.core.model.network import CNNModel
-from cnnstudio.core.errors import ConfigError
 
 
 def gradcam_layer_names(model: CNNModel) -> list[str]:

@@ -19,20 +19,21 @@ files.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Iterator, Sequence
+from typing import Any
 
 import torch
 
 from cnnstudio.core.config import RunConfig
-from cnnstudio.core.model.builtin_heads import CLASSIFICATION_HEAD
-from cnnstudio.core.model.heads import decided_labels
 from cnnstudio.core.data.image_io import FitGeometry, fit_geometry, fit_image, read_image_and_size
-from cnnstudio.core.model.network import CNNModel, build_model
-from cnnstudio.core.runs.folder import RunFolder
 from cnnstudio.core.data.splits import resize_images
 from cnnstudio.core.errors import CNNStudioError, RunError
+from cnnstudio.core.model.builtin_heads import CLASSIFICATION_HEAD
+from cnnstudio.core.model.heads import decided_labels
+from cnnstudio.core.model.network import CNNModel, build_model
+from cnnstudio.core.runs.folder import RunFolder
 from cnnstudio.core.specs import HeadSpec
 
 PREDICT_BATCH = 16  # files decoded, then predicted, at a time by iter_predictions

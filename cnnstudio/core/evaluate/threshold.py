@@ -13,9 +13,9 @@ from pathlib import Path
 import torch
 from safetensors import safe_open
 
+from cnnstudio.core.errors import RunError
 from cnnstudio.core.model.decision import DEFAULT_THRESHOLD, validate_threshold
 from cnnstudio.core.runs.folder import RunFolder
-from cnnstudio.core.errors import RunError
 
 THRESHOLD_KEY = "head.threshold"
 CHECKPOINTS = ("best", "last")

@@ -20,8 +20,8 @@ from typing import Any
 
 import numpy as np
 
-from cnnstudio.core.evaluate import metrics as metric_fns
 from cnnstudio.core.errors import ConfigError
+from cnnstudio.core.evaluate import metrics as metric_fns
 
 
 @dataclass(frozen=True)

@@ -20,8 +20,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from cnnstudio.core.model.network import CNNModel
 from cnnstudio.core.evaluate.prediction import TrainedModel
+from cnnstudio.core.model.network import CNNModel
 
 BASE_OUTPUTS = ("logits", "probabilities", "decision")
 OPTIONAL_OUTPUTS = ("score", "heatmap", "boxes")

@@ -38,10 +38,10 @@ from typing import Any
 import torch
 
 from cnnstudio.core.atomic import _UMASK, _fsync_directory, atomic_write_text
+from cnnstudio.core.errors import ConfigError, ExportError
+from cnnstudio.core.evaluate.prediction import TrainedModel
 from cnnstudio.core.export.exported_model import ExportableModel
 from cnnstudio.core.export.parity import PARITY_SUFFIX, ParityReport, file_digest, parity_check
-from cnnstudio.core.evaluate.prediction import TrainedModel
-from cnnstudio.core.errors import ConfigError, ExportError
 
 FORMATS: dict[str, str] = {"onnx": "onnx", "torchscript": "pt"}
 # Extra file inside a TorchScript archive with what the outputs mean.

@@ -28,10 +28,10 @@ from typing import Any
 import torch
 
 from cnnstudio.core.config import RunConfig
-from cnnstudio.core.evaluate.evaluation import split_indices
-from cnnstudio.core.export.exported_model import ExportableModel
 from cnnstudio.core.data.imageset import ImageSet
+from cnnstudio.core.evaluate.evaluation import split_indices
 from cnnstudio.core.evaluate.prediction import TrainedModel
+from cnnstudio.core.export.exported_model import ExportableModel
 
 LOGIT_TOLERANCE = 1e-4
 MIN_IMAGES = 200

@@ -16,8 +16,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from cnnstudio.core.evaluate import metrics as metric_fns
 from cnnstudio.core.errors import ConfigError
+from cnnstudio.core.evaluate import metrics as metric_fns
 from cnnstudio.core.model.decision import DEFAULT_THRESHOLD, validate_threshold
 from cnnstudio.core.specs import check_head_options
 

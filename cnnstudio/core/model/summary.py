@@ -20,9 +20,9 @@ import torch
 from torch import nn
 
 from cnnstudio.core.config import ModelConfig
+from cnnstudio.core.errors import ConfigError
 from cnnstudio.core.model.heads import ClassificationHead
 from cnnstudio.core.model.network import layer_shapes
-from cnnstudio.core.errors import ConfigError
 
 BYTES_PER_VALUE = 4  # float32
 EXAMPLE_BATCH = 10  # the lesson's batch of 10 images, used to explain the view() bug

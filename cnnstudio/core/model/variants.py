@@ -13,8 +13,9 @@ one field a variant changes, so the comparison shows that field's effect.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 from cnnstudio.core.config import ConvLayer, RunConfig
 

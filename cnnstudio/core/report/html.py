@@ -7,8 +7,9 @@ are fetched (images are data URIs, charts inline SVG).
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from html import escape
-from typing import Any, Sequence
+from typing import Any
 
 STYLESHEET = """
 :root { --ink: #1d2330; --muted: #5b6475; --line: #d9dee7; --soft: #f4f6fa; --accent: #2457a6; --bad: #c62828; --good: #2e7d32; }

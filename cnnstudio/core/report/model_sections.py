@@ -7,17 +7,18 @@ parsed JSON); computing it is ``report.py``'s job.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any
 
 import numpy as np
 
-from cnnstudio.core.report.colour_maps import overlay_heatmap
+from cnnstudio.core.evaluate.threshold_curves import confusion_at, score_curves
 from cnnstudio.core.export.parity import PARITY_SUFFIX, ParityStatus, read_parity_report
+from cnnstudio.core.report.colour_maps import overlay_heatmap
 from cnnstudio.core.report.html import e, fmt, note, section, table
 from cnnstudio.core.report.images import filter_mosaic, png_data_uri
 from cnnstudio.core.report.svg import Series, line_chart
-from cnnstudio.core.evaluate.threshold_curves import confusion_at, score_curves
 
 NOT_EXPORTED = "Not exported yet: cnnstudio export RUN_DIR --format onnx"
 

@@ -25,7 +25,11 @@ from cnnstudio.core.errors import RunError
 from cnnstudio.core.report.findings import ModelFindings
 from cnnstudio.core.report.html import e, fmt, note, page, section
 from cnnstudio.core.report.model_sections import (
-    filters_section, mistakes_section, parity_section, read_parity_files, threshold_section,
+    filters_section,
+    mistakes_section,
+    parity_section,
+    read_parity_files,
+    threshold_section,
 )
 from cnnstudio.core.report.sections import config_section, confusion_section, curves_section, per_class_section
 from cnnstudio.core.runs.folder import CONFIG_FILE, INFO_FILE, RunFolder

@@ -7,8 +7,9 @@ are in ``report_model_sections.py``.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import fields, is_dataclass
-from typing import Any, Sequence
+from typing import Any
 
 from cnnstudio.core.config import RunConfig
 from cnnstudio.core.report.html import e, fmt, note, section, table

@@ -24,9 +24,9 @@ from typing import TYPE_CHECKING, Any
 import torch
 
 from cnnstudio.core.atomic import atomic_write_bytes
-from cnnstudio.core.runs.loop_state import LoopState, make_state
-from cnnstudio.core.runs.layout import STATE_FILE, check_safetensors_size
 from cnnstudio.core.errors import RunError
+from cnnstudio.core.runs.layout import STATE_FILE, check_safetensors_size
+from cnnstudio.core.runs.loop_state import LoopState, make_state
 
 if TYPE_CHECKING:
     from cnnstudio.core.runs.folder import RunFolder

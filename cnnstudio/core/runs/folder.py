@@ -33,15 +33,22 @@ from typing import TYPE_CHECKING, Any
 
 from cnnstudio.core.atomic import append_line, atomic_write_bytes, atomic_write_text
 from cnnstudio.core.config import RunConfig
+from cnnstudio.core.errors import CNNStudioError, RunError
 from cnnstudio.core.runs.layout import (  # noqa: F401 - re-exported: the names every caller knows
-    CONFIG_FILE, INFO_FILE, MAX_STATE_BYTES, METRICS_FILE, STATE_FILE, STATUS_FILE, SUMMARY_FILE, WEIGHTS,
+    CONFIG_FILE,
+    INFO_FILE,
+    MAX_STATE_BYTES,
+    METRICS_FILE,
+    STATE_FILE,
+    STATUS_FILE,
+    SUMMARY_FILE,
+    WEIGHTS,
     check_safetensors_size,
 )
 from cnnstudio.core.runs.status_slot import STATUS_SLOT_BYTES, process_alive, status_slot_bytes
-from cnnstudio.core.errors import CNNStudioError, RunError
 
 if TYPE_CHECKING:  # torch is imported only when weights or state are read or written,
-    import torch   # so the app can list runs and read their metrics without it
+    import torch  # so the app can list runs and read their metrics without it
 
 log = logging.getLogger(__name__)
 

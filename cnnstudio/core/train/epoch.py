@@ -8,18 +8,19 @@ uninterrupted one would.
 from __future__ import annotations
 
 import time
-from typing import Callable, NamedTuple
+from collections.abc import Callable
+from typing import NamedTuple
 
 import torch
 
 from cnnstudio.core.config import RunConfig
+from cnnstudio.core.data.sampling import epoch_order, select_targets
+from cnnstudio.core.errors import TrainingError
 from cnnstudio.core.events import BatchEnded, Event
-from cnnstudio.core.train.fit_session import FitSession
 from cnnstudio.core.model.heads import decided_labels
 from cnnstudio.core.runs.loop_state import learning_rate, stream_seed, suggested_lr
-from cnnstudio.core.data.sampling import epoch_order, select_targets
+from cnnstudio.core.train.fit_session import FitSession
 from cnnstudio.core.train.pace import StopNow
-from cnnstudio.core.errors import TrainingError
 
 
 class EpochTotals(NamedTuple):

@@ -12,18 +12,18 @@ from dataclasses import dataclass, field
 
 import torch
 
-from cnnstudio.core.data.augment import BatchAugmenter
 from cnnstudio.core.config import RunConfig
-from cnnstudio.core.evaluate.evaluation import targets_of
-from cnnstudio.core.model.heads import Targets
+from cnnstudio.core.data.augment import BatchAugmenter
 from cnnstudio.core.data.imageset import ImageSet
-from cnnstudio.core.runs.loop_state import LoopState
-from cnnstudio.core.model.network import CNNModel, build_model
 from cnnstudio.core.data.sampling import inverse_frequency
 from cnnstudio.core.data.splits import channel_stats, resize_images, stratified_split
-from cnnstudio.core.train.pace import BatchPacer, EpochForecast, FirstBatchWatch, LayerStops
 from cnnstudio.core.errors import DatasetError
+from cnnstudio.core.evaluate.evaluation import targets_of
+from cnnstudio.core.model.heads import Targets
+from cnnstudio.core.model.network import CNNModel, build_model
+from cnnstudio.core.runs.loop_state import LoopState
 from cnnstudio.core.specs import HeadSpec
+from cnnstudio.core.train.pace import BatchPacer, EpochForecast, FirstBatchWatch, LayerStops
 
 
 @dataclass

@@ -29,33 +29,32 @@ from __future__ import annotations
 import logging
 import time
 import traceback
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any
 
 import torch
 
 from cnnstudio.core.atomic import describe_os_error
-from cnnstudio.core.data.augment import BatchAugmenter
 from cnnstudio.core.config import RunConfig
-from cnnstudio.core.train.device import resolve_device, resolve_threads, use_channels_last
-from cnnstudio.core.evaluate.evaluation import evaluate_tensors, targets_of
-from cnnstudio.core.events import (
-    Advice, CheckpointWritten, EpochEnded, Event, RunFailed, RunFinished, RunStarted,
-)
-from cnnstudio.core.data.imbalance import imbalance_advice
+from cnnstudio.core.data.augment import BatchAugmenter
 from cnnstudio.core.data.imageset import ImageSet
-from cnnstudio.core.runs.checkpoint import reconcile, write_checkpoint
-from cnnstudio.core.runs.loop_state import LoopState, learning_rate, score_of
-from cnnstudio.core.train.fit_session import FitSession, batch_starts, build_fit_model, prepare_fit_data
-from cnnstudio.core.train.epoch import EpochTotals, train_epoch
-from cnnstudio.core.model.network import CNNModel, feature_shape
-from cnnstudio.core.runs.folder import SUMMARY_FILE, RunFolder, now_iso
-from cnnstudio.core.train.snapshot import snapshot_indices, take_snapshot
-from cnnstudio.core.model.summary import require_trainable
-from cnnstudio.core.train.pace import BatchPacer, EpochForecast, FirstBatchWatch, LayerStops, StopNow
+from cnnstudio.core.data.imbalance import imbalance_advice
 from cnnstudio.core.errors import CNNStudioError, ConfigError, RunError
+from cnnstudio.core.evaluate.evaluation import evaluate_tensors, targets_of
+from cnnstudio.core.events import Advice, CheckpointWritten, EpochEnded, Event, RunFailed, RunFinished, RunStarted
+from cnnstudio.core.model.network import CNNModel, feature_shape
+from cnnstudio.core.model.summary import require_trainable
+from cnnstudio.core.runs.checkpoint import reconcile, write_checkpoint
+from cnnstudio.core.runs.folder import SUMMARY_FILE, RunFolder, now_iso
+from cnnstudio.core.runs.loop_state import LoopState, learning_rate, score_of
 from cnnstudio.core.specs import HeadSpec
+from cnnstudio.core.train.device import resolve_device, resolve_threads, use_channels_last
+from cnnstudio.core.train.epoch import EpochTotals, train_epoch
+from cnnstudio.core.train.fit_session import FitSession, batch_starts, build_fit_model, prepare_fit_data
+from cnnstudio.core.train.pace import BatchPacer, EpochForecast, FirstBatchWatch, LayerStops, StopNow
+from cnnstudio.core.train.snapshot import snapshot_indices, take_snapshot
 
 log = logging.getLogger(__name__)
 Observer = Callable[[Event], None]

@@ -5,12 +5,20 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtWidgets import (
-    QDialog, QDialogButtonBox, QFileDialog, QFormLayout, QHBoxLayout, QLabel, QLineEdit, QPushButton, QSpinBox,
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QSpinBox,
     QWidget,
 )
 
-from cnnstudio.gui.widgets import palette
 from cnnstudio.app.training_process import default_threads
+from cnnstudio.gui.widgets import palette
 
 THREADS_TOOLTIP = (
     "Torch threads for the training process. 0 = automatic: every core, as on the command line "

@@ -12,7 +12,7 @@ painting scales them, without smoothing, so a 3x3 kernel shows 9 crisp cells.
 from __future__ import annotations
 
 import math
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 from PySide6.QtCore import QRect, QSize, Qt

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from html import escape
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 from cnnstudio.gui.widgets import palette
+
 ADVICE_TITLES = {
     "overfitting": "Over-fitting",
     "class_imbalance": "Imbalanced classes",

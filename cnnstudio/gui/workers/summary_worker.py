@@ -58,8 +58,8 @@ def compute_summary(
     """
     import torch
 
-    from cnnstudio.core.train.advice import advise
     from cnnstudio.core.model.summary import summarize
+    from cnnstudio.core.train.advice import advise
 
     with torch.device("meta"):  # thread-local: other threads keep making real tensors
         summary = summarize(config.model, num_classes, config.head.options, head_build=head_build)

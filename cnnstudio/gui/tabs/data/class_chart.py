@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 from PySide6.QtWidgets import QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from cnnstudio.core.data.imbalance import IMBALANCE_RATIO, imbalance_advice
 from cnnstudio.gui.widgets import palette
+
 BAR_BRUSH = (70, 130, 200)
 CHART_TOOLTIP = (
     "Images per class in the whole dataset. When one class is much larger, a model can score a high "

@@ -5,14 +5,13 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QSize, Qt
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QHBoxLayout, QLabel, QListView, QSplitter, QVBoxLayout,
-                               QWidget)
+from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLabel, QListView, QSplitter, QVBoxLayout, QWidget
 
-from cnnstudio.gui.widgets import palette
 from cnnstudio.gui.tabs.data.class_chart import ClassChart
-from cnnstudio.gui.widgets.folder_drop import FolderDropMixin
 from cnnstudio.gui.tabs.data.skipped_files import SkippedFilesBox
 from cnnstudio.gui.tabs.data.thumbnail_model import THUMB, ThumbnailModel
+from cnnstudio.gui.widgets import palette
+from cnnstudio.gui.widgets.folder_drop import FolderDropMixin
 
 if TYPE_CHECKING:
     from cnnstudio.core.config import RunConfig, TrainingConfig

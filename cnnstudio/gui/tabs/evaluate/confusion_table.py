@@ -11,16 +11,24 @@ on the diagonal (right answers), red off it (mistakes).
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QPainter, QPen
 from PySide6.QtWidgets import (
-    QAbstractItemView, QHeaderView, QStyle, QStyledItemDelegate, QStyleOptionViewItem, QTableWidget, QTableWidgetItem,
+    QAbstractItemView,
+    QHeaderView,
+    QStyle,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
+    QTableWidget,
+    QTableWidgetItem,
     QWidget,
 )
 
 from cnnstudio.gui.widgets import palette
+
 COUNT_ROLE = Qt.ItemDataRole.UserRole  # the cell's count (int)
 RIGHT = QColor(46, 160, 67)  # diagonal: green
 WRONG = QColor(214, 58, 48)  # off the diagonal: red

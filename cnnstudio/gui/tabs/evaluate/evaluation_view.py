@@ -19,12 +19,12 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSplitter, QVBoxLayout, QWidget
 
-from cnnstudio.gui.widgets import palette
 from cnnstudio.gui.tabs.evaluate.class_metrics_table import ACCURACY_TIP, ClassMetricsTable
 from cnnstudio.gui.tabs.evaluate.confusion_table import ConfusionTable
-from cnnstudio.gui.workers.gradcam_loader import GradCamLoader
 from cnnstudio.gui.tabs.evaluate.mistakes_gallery import MistakesGallery
+from cnnstudio.gui.widgets import palette
 from cnnstudio.gui.widgets.run_identity import identify_run, run_caption
+from cnnstudio.gui.workers.gradcam_loader import GradCamLoader
 from cnnstudio.gui.workers.run_model_cache import RunModelCache
 
 if TYPE_CHECKING:

@@ -22,8 +22,8 @@ from PySide6.QtGui import QMouseEvent, QPainter, QPaintEvent
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QScrollArea, QToolTip, QVBoxLayout, QWidget
 
 from cnnstudio.gui.widgets import palette
-from cnnstudio.gui.workers.gradcam_loader import GradCamLoader
 from cnnstudio.gui.widgets.images import as_hwc, overlay_heatmap, to_qimage
+from cnnstudio.gui.workers.gradcam_loader import GradCamLoader
 
 MAX_TILES = 200
 TILE_PX = 112  # at least this many screen pixels per image side

@@ -21,17 +21,15 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QPixmap, QShowEvent
-from PySide6.QtWidgets import (
-    QComboBox, QGroupBox, QHBoxLayout, QLabel, QSpinBox, QSplitter, QVBoxLayout, QWidget,
-)
+from PySide6.QtWidgets import QComboBox, QGroupBox, QHBoxLayout, QLabel, QSpinBox, QSplitter, QVBoxLayout, QWidget
 
+from cnnstudio.gui.tabs.filters.run_images import RunImages
 from cnnstudio.gui.widgets import palette
 from cnnstudio.gui.widgets.image_grid import ImageGrid
 from cnnstudio.gui.widgets.images import to_qimage
 from cnnstudio.gui.widgets.run_identity import identify_run, run_caption
-from cnnstudio.gui.tabs.filters.run_images import RunImages
-from cnnstudio.gui.workers.run_model_cache import RunModelCache, layer_activations, model_filters
 from cnnstudio.gui.widgets.tiles import feature_map_tiles, filter_tiles
+from cnnstudio.gui.workers.run_model_cache import RunModelCache, layer_activations, model_filters
 
 if TYPE_CHECKING:
     from cnnstudio.gui.controller import StudioController

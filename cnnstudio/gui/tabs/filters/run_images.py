@@ -21,8 +21,8 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import QObject, Signal
 
 from cnnstudio.core.errors import CNNStudioError
-from cnnstudio.gui.workers.background import emit_safely, in_background
 from cnnstudio.gui.widgets.run_identity import RunIdentity, identify_run, same_dataset
+from cnnstudio.gui.workers.background import emit_safely, in_background
 
 if TYPE_CHECKING:
     from cnnstudio.core.data.imageset import ImageSet

@@ -6,12 +6,22 @@ from dataclasses import replace
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
-    QAbstractItemView, QCheckBox, QHBoxLayout, QHeaderView, QPushButton, QSpinBox, QStyle, QTableWidget,
-    QTableWidgetItem, QVBoxLayout, QWidget,
+    QAbstractItemView,
+    QCheckBox,
+    QHBoxLayout,
+    QHeaderView,
+    QPushButton,
+    QSpinBox,
+    QStyle,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
 )
 
 from cnnstudio.core.config import ConvLayer
 from cnnstudio.gui.tabs.model import model_hints
+
 # The GUI caps filters below the config's 4096: past a few hundred a small model is a mistake (advice says so).
 MAX_FILTERS = 1024
 MAX_KERNEL = 15

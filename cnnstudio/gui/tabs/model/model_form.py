@@ -12,12 +12,20 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QSignalBlocker, Qt, Signal
 from PySide6.QtWidgets import (
-    QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout, QGroupBox, QLabel, QSpinBox, QVBoxLayout, QWidget,
+    QCheckBox,
+    QComboBox,
+    QDoubleSpinBox,
+    QFormLayout,
+    QGroupBox,
+    QLabel,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
 )
 
 from cnnstudio.core.config import ACTIVATIONS, GLOBAL_POOLS, POOLINGS, RunConfig
-from cnnstudio.core.model.presets import PRESET_DESCRIPTIONS, PRESETS, preset
 from cnnstudio.core.errors import ConfigError
+from cnnstudio.core.model.presets import PRESET_DESCRIPTIONS, PRESETS, preset
 from cnnstudio.gui.tabs.model import model_hints
 from cnnstudio.gui.tabs.model.conv_layer_editor import ConvLayerEditor
 from cnnstudio.gui.widgets.field_note import FieldNote

@@ -15,17 +15,15 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QShowEvent
-from PySide6.QtWidgets import (
-    QLabel, QScrollArea, QSizePolicy, QSplitter, QVBoxLayout, QWidget,
-)
+from PySide6.QtWidgets import QLabel, QScrollArea, QSizePolicy, QSplitter, QVBoxLayout, QWidget
 
 from cnnstudio.core.config import RunConfig
-from cnnstudio.core.model.presets import apply_preset, preset
 from cnnstudio.core.errors import ConfigError
+from cnnstudio.core.model.presets import apply_preset, preset
 from cnnstudio.gui.tabs.model import model_hints
-from cnnstudio.gui.widgets.field_note import FieldNote
 from cnnstudio.gui.tabs.model.model_form import ModelForm
 from cnnstudio.gui.tabs.model.summary_table import SummaryTable, format_count, format_shape
+from cnnstudio.gui.widgets.field_note import FieldNote
 from cnnstudio.gui.workers.summary_worker import DatasetFigures, SummaryResult, SummaryWorker
 
 if TYPE_CHECKING:

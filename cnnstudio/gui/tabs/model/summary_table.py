@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableWidget, QTab
 
 from cnnstudio.gui.tabs.model import model_hints
 from cnnstudio.gui.widgets import palette
+
 COLUMNS = ("Layer", "Kind", "Output", "Parameters", "FLOPs", "Memory")
 BYTES_PER_VALUE = 4  # float32, as core.summary counts
 _NUMERIC = {3, 4, 5}

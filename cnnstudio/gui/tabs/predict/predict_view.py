@@ -29,16 +29,31 @@ import numpy as np
 from PySide6.QtCore import QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QDragEnterEvent, QDropEvent, QPainter, QPen, QPixmap
 from PySide6.QtWidgets import (
-    QFileDialog, QGridLayout, QGroupBox, QHBoxLayout, QLabel, QProgressBar, QPushButton, QVBoxLayout, QWidget,
+    QFileDialog,
+    QGridLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QProgressBar,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
 )
 
 from cnnstudio.core.errors import CNNStudioError
-from cnnstudio.gui.widgets import palette
+from cnnstudio.gui.tabs.predict.explain_controls import (
+    GRADCAM,
+    HEAD,
+    NONE,
+    ExplainControls,
+    explain_with_gradcam,
+    gradcam_caption,
+)
 from cnnstudio.gui.tabs.predict.sample_photos import SamplePhotos
-from cnnstudio.gui.tabs.predict.explain_controls import GRADCAM, HEAD, NONE, ExplainControls, explain_with_gradcam, gradcam_caption
+from cnnstudio.gui.widgets import palette
 from cnnstudio.gui.widgets.images import overlay_heatmap, to_qimage
-from cnnstudio.gui.workers.background import emit_safely, in_background
 from cnnstudio.gui.widgets.run_identity import identify_run, note_html, other_dataset_note, run_caption
+from cnnstudio.gui.workers.background import emit_safely, in_background
 from cnnstudio.gui.workers.run_model_cache import RunModelCache
 
 if TYPE_CHECKING:
@@ -223,8 +238,8 @@ class PredictView(QWidget):
                     [entry] = model.predict_images([image], policy=RESIZE_POLICY)
                     entry["file"] = path
             if "error" not in entry:
-                from cnnstudio.core.evaluate.gradcam import default_gradcam_layer, gradcam_layer_names
                 from cnnstudio.core.data.image_io import fit_image, read_image
+                from cnnstudio.core.evaluate.gradcam import default_gradcam_layer, gradcam_layer_names
 
                 source = read_image(Path(path)) if image is None else image
                 fitted = fit_image(source, model.input_size, RESIZE_POLICY).permute(1, 2, 0).numpy()

@@ -15,19 +15,27 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QItemSelectionModel, QUrl, Qt, Signal
+from PySide6.QtCore import QItemSelectionModel, Qt, QUrl, Signal
 from PySide6.QtGui import QAction, QDesktopServices, QKeySequence, QShowEvent
 from PySide6.QtWidgets import (
-    QAbstractItemView, QHBoxLayout, QHeaderView, QLabel, QPushButton, QSplitter, QTableWidget, QTableWidgetItem,
-    QVBoxLayout, QWidget,
+    QAbstractItemView,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QSplitter,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
 )
 
 from cnnstudio.core.errors import CNNStudioError
-from cnnstudio.gui.widgets.icons import icon
-from cnnstudio.gui.workers.background import emit_safely, in_background
-from cnnstudio.gui.tabs.runs.run_rows import COLUMNS, RESUME_ACTIONS, list_run_rows, resume_action, resumable
-from cnnstudio.gui.widgets.run_identity import identify_run, opened_message
+from cnnstudio.gui.tabs.runs.run_rows import COLUMNS, RESUME_ACTIONS, list_run_rows, resumable, resume_action
 from cnnstudio.gui.tabs.runs.variant_button import VariantButton
+from cnnstudio.gui.widgets.icons import icon
+from cnnstudio.gui.widgets.run_identity import identify_run, opened_message
+from cnnstudio.gui.workers.background import emit_safely, in_background
 
 if TYPE_CHECKING:
     from cnnstudio.gui.controller import StudioController

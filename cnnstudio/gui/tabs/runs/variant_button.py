@@ -86,8 +86,8 @@ class VariantButton(QToolButton):
             self.controller.message.emit("warning", "A run is already training: wait for it to finish (or stop it in "
                                                     "the Train tab), then try the variant.")
             return False
-        from cnnstudio.core.runs.folder import RunFolder
         from cnnstudio.core.model.variants import variant_by_id
+        from cnnstudio.core.runs.folder import RunFolder
 
         original = self.run_dir
         try:

@@ -178,7 +178,7 @@ def _plot(x_label: str, y_label: str, tip: str) -> Any:
 
 
 def _hex(colour: tuple[int, int, int]) -> str:
-    return "#%02x%02x%02x" % colour
+    return "#{:02x}{:02x}{:02x}".format(*colour)
 
 
 def _finite(*values: float) -> bool:

@@ -13,6 +13,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFormLayout, QGridLayout, QGroupBox, QLabel, QVBoxLayout, QWidget
 
 from cnnstudio.gui.widgets import palette
+
 RIGHT_COLOUR = palette.RIGHT_BACKGROUND
 WRONG_COLOUR = palette.WRONG_BACKGROUND
 

@@ -23,11 +23,11 @@ from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QStackedWidget, QVBoxLayout, QWidget
 
 from cnnstudio.core.errors import CNNStudioError
-from cnnstudio.gui.widgets import palette
-from cnnstudio.gui.workers.background import emit_safely, in_background
-from cnnstudio.gui.widgets.run_identity import identify_run, run_caption
 from cnnstudio.gui.tabs.threshold.threshold_controls import HIGHEST, LOWEST, STEPS, ThresholdControls
 from cnnstudio.gui.tabs.threshold.threshold_counts import ConfusionPanel
+from cnnstudio.gui.widgets import palette
+from cnnstudio.gui.widgets.run_identity import identify_run, run_caption
+from cnnstudio.gui.workers.background import emit_safely, in_background
 
 if TYPE_CHECKING:
     from cnnstudio.gui.controller import StudioController

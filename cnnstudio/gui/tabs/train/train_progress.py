@@ -12,7 +12,8 @@ validation) takes long, it says which one is under way and for how long.
 from __future__ import annotations
 
 import time
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from cnnstudio.gui.widgets.run_text import eta_text
 

@@ -16,20 +16,16 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QShowEvent
-from PySide6.QtWidgets import (
-    QFrame, QHBoxLayout, QLabel, QProgressBar, QPushButton, QScrollArea, QVBoxLayout, QWidget,
-)
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QProgressBar, QPushButton, QScrollArea, QVBoxLayout, QWidget
 
-from cnnstudio.core.events import (
-    Advice, BatchEnded, CheckpointWritten, EpochEnded, RunFailed, RunFinished, RunStarted,
-)
-from cnnstudio.core.runs.folder import RunFolder
 from cnnstudio.core.errors import CNNStudioError
-from cnnstudio.gui.widgets.icons import icon
-from cnnstudio.gui.widgets.run_identity import training_dataset
-from cnnstudio.gui.widgets.run_text import advice_html, finished_html, failed_html, threads_text
+from cnnstudio.core.events import Advice, BatchEnded, CheckpointWritten, EpochEnded, RunFailed, RunFinished, RunStarted
+from cnnstudio.core.runs.folder import RunFolder
 from cnnstudio.gui.tabs.train.train_progress import TrainingProgress
 from cnnstudio.gui.tabs.train.training_settings import TrainingSettings
+from cnnstudio.gui.widgets.icons import icon
+from cnnstudio.gui.widgets.run_identity import training_dataset
+from cnnstudio.gui.widgets.run_text import advice_html, failed_html, finished_html, threads_text
 
 if TYPE_CHECKING:
     from cnnstudio.gui.controller import StudioController
