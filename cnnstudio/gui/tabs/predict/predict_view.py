@@ -31,7 +31,6 @@ from PySide6.QtGui import QColor, QDragEnterEvent, QDropEvent, QPainter, QPen, Q
 from PySide6.QtWidgets import (
     QFileDialog,
     QGridLayout,
-    QGroupBox,
     QHBoxLayout,
     QLabel,
     QProgressBar,
@@ -49,6 +48,7 @@ from cnnstudio.gui.tabs.predict.explain_controls import (
     explain_with_gradcam,
     gradcam_caption,
 )
+from cnnstudio.gui.tabs.predict.probability_bars import ProbabilityBars
 from cnnstudio.gui.tabs.predict.sample_photos import SamplePhotos
 from cnnstudio.gui.widgets import palette
 from cnnstudio.gui.widgets.images import overlay_heatmap, to_qimage
@@ -130,12 +130,7 @@ class PredictView(QWidget):
         self.decision_label = QLabel("")
         self.decision_label.setWordWrap(True)
         self.decision_label.setTextFormat(Qt.TextFormat.RichText)
-        self.bars_box = QGroupBox("Class probabilities")
-        self.bars_box.setToolTip("The softmax of the model's outputs: how sure it is of each class. "
-                                 "They add up to 100%. A confident wrong answer is a sign of over-fitting "
-                                 "or of an image unlike the training data.")
-        self.bars_layout = QGridLayout(self.bars_box)
-        self.bars: dict[str, tuple[QProgressBar, QLabel]] = {}
+        self.bars_box = ProbabilityBars()
         right = QVBoxLayout()
         right.addWidget(self.decision_label)
         right.addWidget(self.bars_box)
@@ -165,6 +160,11 @@ class PredictView(QWidget):
         return label
 
     # ---- inputs -------------------------------------------------------------------
+    @property
+    def bars(self) -> dict[str, tuple[QProgressBar, QLabel]]:
+        """The shown class -> (bar, percentage label)."""
+        return self.bars_box.rows
+
     def use_run(self, run_dir: str) -> None:
         """Predict with this run from now on (and again for the image already shown)."""
         self.run_dir = str(run_dir)
@@ -278,7 +278,7 @@ class PredictView(QWidget):
         self.overlay_label.setPixmap(QPixmap())
         self.overlay_title.setText("")
         self.decision_label.setText("")
-        self._set_bars({})
+        self.bars_box.show_probabilities({})
 
     def _show_result(self, entry: dict[str, Any], fitted: np.ndarray) -> None:
         size = entry.get("input_size", fitted.shape[0])
@@ -295,7 +295,7 @@ class PredictView(QWidget):
             relation = "" if threshold is None else (" &ge; " if entry["score"] >= threshold else " &lt; ")
             decision += f"<br>score {entry['score']:.3f}" + (f"{relation}threshold {threshold:.3f}" if threshold is not None else "")
         self.decision_label.setText(decision)
-        self._set_bars(entry["probabilities"])
+        self.bars_box.show_probabilities(entry["probabilities"])
 
     # ---- explanations -----------------------------------------------------------
     def _draw_explanation(self) -> None:
@@ -355,28 +355,6 @@ class PredictView(QWidget):
             self.overlay_label.setPixmap(_scaled(self.overlay))
             self.caption.setText(gradcam_caption(self.explain.target_name(), key[2], cells, float(heat.max())))
         self.explained.emit()
-
-    def _set_bars(self, probabilities: dict[str, float]) -> None:
-        """One row per class: name, a bar, the percentage."""
-        while self.bars_layout.count():
-            item = self.bars_layout.takeAt(0)
-            if item.widget() is not None:
-                item.widget().hide()
-                item.widget().deleteLater()
-        self.bars = {}
-        for row, (name, probability) in enumerate(probabilities.items()):
-            bar = QProgressBar()
-            bar.setRange(0, 1000)
-            bar.setValue(round(probability * 1000))
-            bar.setTextVisible(False)
-            percent = QLabel(f"{probability * 100:.1f}%")
-            percent.setMinimumWidth(52)
-            percent.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-            for column, widget in enumerate((QLabel(name), bar, percent)):
-                self.bars_layout.addWidget(widget, row, column)
-                widget.show()  # at once, not after the next event-loop turn
-            self.bars[name] = (bar, percent)
-        self.bars_box.setVisible(bool(probabilities))
 
 
 def _scaled(image: np.ndarray) -> QPixmap:
