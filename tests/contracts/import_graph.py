@@ -36,6 +36,15 @@ def _is_type_checking(node: ast.If) -> bool:
         isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING")
 
 
+def absolute_module(node: ast.ImportFrom, source: str, is_package: bool) -> str:
+    """The module a ``from ... import`` names, with a relative one (``from ..x import y``) resolved."""
+    if not node.level:
+        return node.module or ""
+    package = source.split(".") if is_package else source.split(".")[:-1]
+    parent = package[: len(package) - (node.level - 1)]
+    return ".".join(parent + ([node.module] if node.module else []))
+
+
 def imports_of(path: Path, source: str, modules: dict[str, Path] | None = None) -> list[Import]:
     """Every import in the file, at any depth (inside functions too), resolved to module names."""
     modules = own_modules() if modules is None else modules
@@ -51,10 +60,11 @@ def imports_of(path: Path, source: str, modules: dict[str, Path] | None = None) 
             return
         if isinstance(node, ast.Import):
             found.extend(Import(source, alias.name, node.lineno, typing_only) for alias in node.names)
-        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+        elif isinstance(node, ast.ImportFrom):
+            base = absolute_module(node, source, path.name == "__init__.py")
             for alias in node.names:
-                submodule = f"{node.module}.{alias.name}"
-                target = submodule if submodule in modules else node.module
+                submodule = f"{base}.{alias.name}" if base else alias.name
+                target = submodule if submodule in modules else base
                 found.append(Import(source, target, node.lineno, typing_only))
         for child in ast.iter_child_nodes(node):
             visit(child, typing_only)

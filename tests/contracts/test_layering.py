@@ -89,16 +89,18 @@ def test_no_import_cycles_between_modules():
     assert not found, "import cycles (function-level imports count):\n" + "\n".join(" <-> ".join(c) for c in found)
 
 
-def test_the_graph_reader_sees_imports_inside_functions_and_type_checking_blocks(tmp_path):
+def test_the_graph_reader_sees_imports_inside_functions_relative_ones_and_type_checking_blocks(tmp_path):
     sample = tmp_path / "sample.py"
     sample.write_text(
         "from typing import TYPE_CHECKING\n"
         "if TYPE_CHECKING:\n    from cnnstudio.gui.controller import StudioController\n"
         "def late():\n    from cnnstudio.app import runner\n"
+        "    class Later:\n        def load(self):\n            from ...host import manager\n"
     )
-    found = {(imp.target, imp.type_checking_only) for imp in imports_of(sample, "sample")}
+    found = {(imp.target, imp.type_checking_only) for imp in imports_of(sample, "cnnstudio.core.report.sample")}
     assert ("cnnstudio.gui.controller", True) in found
     assert ("cnnstudio.app.runner", False) in found
+    assert ("cnnstudio.host.manager", False) in found  # relative, inside a method
     assert cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
 
 
