@@ -63,9 +63,10 @@ def cnnstudio_open_folder(path: Path) -> DatasetSpec | None:
 
 
 def _load(path: Path, options: dict[str, Any]) -> Any:
-    from cnnstudio.plugin_api import import_class_folders
+    from cnnstudio.plugin_api import import_class_folders, resolve_folder_size
 
-    return import_class_folders(path, size=int(options["size"]), policy=str(options["resize"]))
+    policy = str(options["resize"])
+    return import_class_folders(path, size=resolve_folder_size(options["size"], path, policy), policy=policy)
 
 
 def _classes_with_images(path: Path, subfolders: list[str]) -> list[str]:

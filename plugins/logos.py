@@ -8,7 +8,8 @@ thin-stroke marks; at "hard" also the mirrored pinwheel, two or four petals,
 the pinwheel without its ring) appear in both classes. Each logo image carries one tight pixel box.
 
 This plugin also registers the ``box`` head (presence score plus one box,
-from plugins/_box_head.py). Registration is cheap: NumPy and torch are
+from plugins/_box_head.py; plugins/object_boxes.py adds the ``boxes`` head,
+which finds every logo). Registration is cheap: NumPy and torch are
 imported only when a dataset is loaded or a head is built. The plugin talks
 to CNN Studio only through ``cnnstudio.plugin_api``.
 """

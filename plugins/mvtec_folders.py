@@ -6,7 +6,8 @@
       test/broken_large/   000.png ...                (one folder per defect type)
       ground_truth/broken_large/  000_mask.png ...    (optional; white = defect)
 
-Claims a folder holding ``train/good/`` and ``test/`` (judged by names only).
+Claims a folder holding ``train/good/`` and ``test/``, or ``train/good/``
+alone (judged by names only).
 Every image of train and test goes into one ImageSet (the trainer makes its
 own stratified split); classes are ("good", "defect"), or "good" plus each
 defect type with the ``defect_types`` option. Each image is fitted to
@@ -20,6 +21,17 @@ that were not used, so a missing mask is not); when no defect image has a
 usable mask (no ground_truth folder) the ImageSet has no masks at all. Unreadable
 images, unreadable masks, masks of another size than their image and masks
 without an image are listed in ``skipped`` with the reason; nothing crashes.
+
+Good parts alone: a folder without readable defect images (train/good/
+only, the MVTec-AD protocol) loads with synthetic defects painted on copies
+of its good images (``_synthetic_anomalies``, one per good image, label
+"defect", with masks), so the heat-map head learns to find what differs. The
+``defects`` option ``evaluate_only`` does the same for a folder with real
+defects and keeps those for scoring: the synthetic images are marked
+training-only and the real defects evaluation-only (ImageSet.split_roles),
+so validation and test measure real defects that training never saw;
+``train_and_synthetic`` trains on the real defects and synthetic ones
+(training-only), so validation still scores real defects.
 
 Decoded images are not cached on disk (unlike the class-folder import).
 """
@@ -40,6 +52,7 @@ from cnnstudio.plugin_api import (
     folder_dataset_id,
     folder_options,
     hookimpl,
+    private_module,
 )
 
 # Asked before the generic class-folder layout (100), which would misread
@@ -48,13 +61,16 @@ PLUGIN_PRIORITY = 60
 
 LAYOUT = "MVTec-AD: train/good/, test/<defect type>/, optional ground_truth/<defect type>/<name>_mask.png"
 GOOD = "good"
+# The ``defects`` option: what the real defect images are for.
+DEFECT_USES = ("train", "train_and_synthetic", "evaluate_only")
+SYNTHETIC_SEED = 0
 
 
 @hookimpl
 def cnnstudio_open_folder(path: Path) -> DatasetSpec | None:
     """A DatasetSpec for an MVTec-AD category folder, or None if it is not one."""
     path = Path(path)
-    if not ((path / "train" / GOOD).is_dir() and (path / "test").is_dir()):
+    if not _is_mvtec(path):
         return None
     types = _defect_types(path)
     shown = ", ".join(types[:6]) + (", ..." if len(types) > 6 else "") if types else "none found yet"
@@ -72,11 +88,38 @@ def cnnstudio_open_folder(path: Path) -> DatasetSpec | None:
         class_names=(GOOD, "defect"),
         options=folder_options() + (
             DatasetOption("defect_types", False, "one class per defect type instead of a single 'defect' class"),
+            DatasetOption(
+                "defects", "train",
+                "train: learn from the real defect images (a folder without any learns from synthetic "
+                "defects painted on its good images); train_and_synthetic: learn from both; evaluate_only: "
+                "train on good images and synthetic defects, and keep the real ones to score validation and test",
+                choices=DEFECT_USES,
+            ),
         ),
         load=lambda options: load_mvtec(
-            path, int(options["size"]), str(options["resize"]), bool(options["defect_types"])
+            path, _size(options, path), str(options["resize"]), bool(options["defect_types"]),
+            str(options.get("defects", "train")),
         ),
     )
+
+
+def _size(options: dict[str, Any], path: Path) -> int:
+    """The ``size`` option in pixels ("auto": the images' own size, capped)."""
+    from cnnstudio.plugin_api import resolve_folder_size
+
+    return resolve_folder_size(options["size"], path, str(options["resize"]))
+
+
+def _is_mvtec(path: Path) -> bool:
+    """train/good/ with test/ beside it, or train/good/ alone (good parts only; no other train/ folder)."""
+    if not (path / "train" / GOOD).is_dir():
+        return False
+    if (path / "test").is_dir():
+        return True
+    try:
+        return [e.name for e in os.scandir(path / "train") if e.is_dir() and not e.name.startswith(".")] == [GOOD]
+    except OSError:
+        return False
 
 
 def _defect_types(path: Path) -> list[str]:
@@ -100,7 +143,9 @@ def _image_files(folder: Path) -> list[Path]:
     return sorted(found, key=lambda p: p.relative_to(folder).as_posix())
 
 
-def load_mvtec(root: Path, size: int = 64, policy: str = "pad", defect_types: bool = False) -> Any:
+def load_mvtec(
+    root: Path, size: int = 64, policy: str = "pad", defect_types: bool = False, defects: str = "train"
+) -> Any:
     """Load an MVTec-AD category folder into an ImageSet (see the module docstring)."""
     import torch
 
@@ -111,6 +156,8 @@ def load_mvtec(root: Path, size: int = 64, policy: str = "pad", defect_types: bo
         raise DatasetError(f"{root}: folder not found")
     if policy not in RESIZE_POLICIES:
         raise DatasetError(f"{root}: resize policy must be one of {', '.join(RESIZE_POLICIES)}, got {policy!r}")
+    if defects not in DEFECT_USES:
+        raise DatasetError(f"{root}: the defects option must be one of {', '.join(DEFECT_USES)}, got {defects!r}")
     skipped: list[Any] = []
     items = _list_items(root, skipped, SkippedFile)  # (image, defect type or good, mask or None)
     decoded = decode_in_parallel(items, lambda item: _decode(item[0], item[2], size, policy))
@@ -129,10 +176,16 @@ def load_mvtec(root: Path, size: int = 64, policy: str = "pad", defect_types: bo
         kinds.append(kind)
         sources.append(str(image_path))
 
+    synthetic = defects != "train" or all(kind == GOOD for kind in kinds)
+    if synthetic and defect_types:
+        raise DatasetError(
+            f"{root}: defect_types needs real defect images to train on; turn it off to learn from "
+            f"synthetic defects (defects = train_and_synthetic or evaluate_only, or a folder without defect images)"
+        )
     class_names = _class_names(root, kinds, defect_types, skipped, SkippedFile)
     index = {name: i for i, name in enumerate(class_names)}
     labels = [index[kind] if defect_types or kind == GOOD else 1 for kind in kinds]
-    return ImageSet(
+    imageset = ImageSet(
         images=torch.stack(images),  # (N, 3, size, size) uint8
         labels=torch.tensor(labels, dtype=torch.int64),
         class_names=class_names,
@@ -141,6 +194,11 @@ def load_mvtec(root: Path, size: int = 64, policy: str = "pad", defect_types: bo
         skipped=skipped,
         name=root.name,
     )
+    if not synthetic:
+        return imageset
+    painter = private_module(__file__, "_synthetic_anomalies")
+    return painter.with_synthetic_defects(imageset, SYNTHETIC_SEED, keep_real_for_evaluation=defects == "evaluate_only")
+
 
 
 def _list_items(root: Path, skipped: list[Any], skipped_file: Any) -> list[tuple[Path, str, Path | None]]:
@@ -150,7 +208,8 @@ def _list_items(root: Path, skipped: list[Any], skipped_file: Any) -> list[tuple
     for entry in sorted((root / "train").iterdir()):
         if entry.is_dir() and entry.name != GOOD and not entry.name.startswith("."):
             skipped.append(skipped_file(str(entry), "MVTec-AD training folders hold only good images; folder ignored"))
-    for entry in sorted((root / "test").iterdir(), key=lambda e: (e.name != GOOD, e.name)):  # good first
+    tests = (root / "test").iterdir() if (root / "test").is_dir() else ()
+    for entry in sorted(tests, key=lambda e: (e.name != GOOD, e.name)):  # good first
         if entry.name.startswith("."):
             continue
         if entry.is_file() and entry.name.lower().endswith(IMAGE_EXTENSIONS):
@@ -209,7 +268,7 @@ def _reason(path: Path, error: Exception) -> str:
 
 
 def _class_names(root: Path, kinds: list[str], defect_types: bool, skipped: list[Any], skipped_file: Any) -> list[str]:
-    """("good", "defect") or ("good", *defect types with an image); need both good and defect images."""
+    """("good", "defect") or ("good", *defect types with an image); need good images."""
     present = set(kinds)
     for kind in _defect_types(root):
         if kind not in present:
@@ -217,8 +276,4 @@ def _class_names(root: Path, kinds: list[str], defect_types: bool, skipped: list
     if GOOD not in present:
         raise DatasetError(f"{root}: no readable good images in train/good/ or test/good/")
     types = sorted(present - {GOOD})
-    if not types:
-        raise DatasetError(
-            f"{root}: no readable defect images; put them in test/<defect type>/ (e.g. test/scratch/)"
-        )
     return [GOOD, *types] if defect_types else [GOOD, "defect"]

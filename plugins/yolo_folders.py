@@ -38,6 +38,7 @@ from cnnstudio.plugin_api import (
     folder_options,
     hookimpl,
     private_module,
+    resolve_folder_size,
 )
 
 # Asked before the generic class-folder layout (100), which would misread
@@ -70,7 +71,9 @@ def cnnstudio_open_folder(path: Path) -> DatasetSpec | None:
         default_head="box",
         class_names=(BACKGROUND, *names),
         options=folder_options(),
-        load=lambda options: load_yolo(path, int(options["size"]), str(options["resize"])),
+        load=lambda options: load_yolo(
+            path, resolve_folder_size(options["size"], path / "images", str(options["resize"])), str(options["resize"])
+        ),
     )
 
 

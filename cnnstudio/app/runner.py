@@ -130,9 +130,18 @@ def resolve_head(config: RunConfig, dataset_spec: DatasetSpec, manager: Any | No
     return head_spec
 
 
-def adapt_to_dataset(config: RunConfig, dataset_spec: DatasetSpec) -> tuple[RunConfig, list[tuple[str, str]]]:
-    """``config`` with what the dataset rules out turned off, and a note (code, message) for each change."""
+def adapt_to_dataset(
+    config: RunConfig, dataset_spec: DatasetSpec, imageset: ImageSet | None = None, head_spec: HeadSpec | None = None,
+) -> tuple[RunConfig, list[tuple[str, str]]]:
+    """``config`` with what the dataset rules out turned off, and a note (code, message) for each change.
+
+    With the loaded ``imageset``, model.input_size at its default follows a folder loaded at its own size
+    ("auto"), and a model input smaller than the images gets a note with the factor and its cost.
+    """
     notes: list[tuple[str, str]] = []
+    if imageset is not None:
+        config, size_notes = _follow_image_size(config, dataset_spec, imageset, head_spec)
+        notes.extend(size_notes)
     if not dataset_spec.mirror_safe and config.training.augment_flip:
         config = replace(config, training=replace(config.training, augment_flip=False))
         notes.append((
@@ -141,6 +150,28 @@ def adapt_to_dataset(config: RunConfig, dataset_spec: DatasetSpec) -> tuple[RunC
             f"(a mirrored logo or signature is not the real one), so flipping would teach the model wrong labels.",
         ))
     return config, notes
+
+
+def _follow_image_size(
+    config: RunConfig, dataset_spec: DatasetSpec, imageset: ImageSet, head_spec: HeadSpec | None,
+) -> tuple[RunConfig, list[tuple[str, str]]]:
+    from cnnstudio.core.model.input_size import followed_input_size, shrink_note
+
+    images = getattr(imageset, "images", None)
+    if images is None or getattr(images, "ndim", 0) != 4:
+        return config, []
+    loaded = int(images.shape[-1])
+    option = dataset_spec.resolve_options(config.dataset.options).get("size")
+    followed = followed_input_size(config.model.input_size, option, loaded)
+    if followed is not None:
+        config = replace(config, model=replace(config.model, input_size=followed))
+        return config, [("input_size", (
+            f"model.input_size follows the images: they load at their own size ({loaded} px, "
+            f"dataset.options.size = \"auto\"), so the model takes {loaded} x {loaded} pixels; "
+            f"set model.input_size to choose another size."))]
+    note = shrink_note(config.model, loaded, max(2, len(imageset.class_names)),
+                       head_spec.build if head_spec is not None else None, config.head.options)
+    return config, [("input_shrunk", note)] if note else []
 
 
 def _record_dataset(run_dir: Path, dataset_spec: DatasetSpec, options: dict[str, Any], head_spec: HeadSpec) -> None:
@@ -165,7 +196,10 @@ def train_run(
     memory_notes: list[tuple[str, str]] = []
     dataset_spec, imageset, head_spec = prepare(config, manager, memory_notes)
     options = dataset_spec.resolve_options(config.dataset.options)
-    config, notes = adapt_to_dataset(config, dataset_spec)
+    input_size = config.model.input_size
+    config, notes = adapt_to_dataset(config, dataset_spec, imageset, head_spec)
+    if config.model.input_size != input_size:  # estimated at the old size: check again at the size it trains at
+        memory_notes = check_training_memory(config, dataset_spec, options, head_spec)
     notes = [*extra_notes, *memory_notes, *notes]
     if run_dir is None:
         label = f"{Path(dataset_spec.id).name}-{config.model.preset}"

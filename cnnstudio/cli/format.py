@@ -209,7 +209,8 @@ def format_evaluation(report: dict[str, Any]) -> str:
 
 
 def format_prediction(entry: dict[str, Any]) -> str:
-    """One line per image: the decision, with the score against the threshold, and the box or hotspot."""
+    """One line per image: the decision, with the score against the threshold, and the box or hotspot
+    (a head that finds every object: then one line per box at or above the threshold)."""
     probabilities = ", ".join(f"{name} {fmt_percent(p)}" for name, p in entry["probabilities"].items())
     if "score" not in entry:
         return f"{entry['file']}: {entry['class']} ({probabilities})"
@@ -219,13 +220,26 @@ def format_prediction(entry: dict[str, Any]) -> str:
     else:
         decision = f"score {score:.3f} {'>=' if score >= threshold else '<'} threshold {threshold:.3f}"
     line = f"{entry['file']}: {entry['class']}, {decision}"
+    if "boxes" in entry:
+        return line + f" ({probabilities})" + _box_lines(entry["boxes"], threshold)
     if entry["index"] != 0 and "box" in entry:
         x0, y0, x1, y1 = entry["box"]
         line += f", box ({x0:.0f}, {y0:.0f})-({x1:.0f}, {y1:.0f}) px"
-    elif entry["index"] != 0 and "hotspot" in entry:
-        x, y = entry["hotspot"]
+    elif entry["index"] != 0 and ("peak" in entry or "hotspot" in entry):
+        x, y = entry.get("peak", entry.get("hotspot"))  # the map's strongest point, in the file's pixels
         line += f", strongest at ({x:.0f}, {y:.0f}) px"
     return line + f" ({probabilities})"
+
+
+def _box_lines(boxes: list[dict[str, Any]], threshold: float | None) -> str:
+    """One indented line per box at or above ``threshold`` (every box without one), then how many are weaker."""
+    strong = [b for b in boxes if threshold is None or b["score"] >= threshold]
+    lines = [f"\n  {b['class']} {b['score']:.3f}: ({b['box'][0]:.0f}, {b['box'][1]:.0f})-({b['box'][2]:.0f}, "
+             f"{b['box'][3]:.0f}) px" for b in strong]
+    weaker = boxes[len(strong):]
+    if weaker:
+        lines.append(f"\n  ({len(weaker)} weaker below the threshold, down to {weaker[-1]['score']:.3f}; --json lists them)")
+    return "".join(lines)
 
 
 def format_plugins(description: list[dict[str, Any]], failures: list[Any], verbose: bool) -> str:

@@ -28,6 +28,8 @@ def add_command(commands: Any) -> None:
     predict.add_argument("--threshold", type=float, metavar="T", help="decision threshold for this call (default: the run's saved one)")
     predict.add_argument("--gradcam", metavar="DIR", help="save each image with its Grad-CAM (what raised the decided class) as DIR/NAME.gradcam.png")
     predict.add_argument("--layer", metavar="NAME", help="the layer Grad-CAM explains (default: the last conv layer, e.g. conv4)")
+    predict.add_argument("--maps", metavar="DIR", help="defect (heat-map) runs: save each image's defect map, the size "
+                                                       "of the file (white = defect), as DIR/NAME.map.png")
     json_flag(predict, "the predictions")
     predict.set_defaults(handler=cmd_predict)
 
@@ -51,6 +53,11 @@ def cmd_predict(args: argparse.Namespace) -> int:
         from cnnstudio.cli.explain import gradcam_folder
 
         folder = gradcam_folder(args.gradcam)
+    maps = None
+    if args.maps:
+        from cnnstudio.cli.defect_maps import DefectMapWriter, maps_folder
+
+        maps = DefectMapWriter(model, maps_folder(args.maps))
     targets, problems = prediction_targets(args.images)
     # Streamed: a few files are decoded and predicted at a time, each result printed as it comes.
     results = predicted_entries(model, targets)
@@ -64,6 +71,8 @@ def cmd_predict(args: argparse.Namespace) -> int:
     printer = JsonPredictionsPrinter(args.run_dir, model) if args.json else None
     failed = 0
     for entry, summarised in results:
+        if maps is not None:
+            maps.write(entry)
         if "error" in entry:
             failed += 1
             if not summarised:
@@ -74,6 +83,11 @@ def cmd_predict(args: argparse.Namespace) -> int:
             print(format_prediction(entry), flush=True)
             if "gradcam" in entry:
                 print(f"  Grad-CAM: {entry['gradcam']}", flush=True)
+            if "map" in entry:
+                print(f"  defect map: {entry['map']}", flush=True)
+    if maps is not None and not maps.used:
+        print(f"cnnstudio: note: --maps: head '{model.head_id}' of {args.run_dir} draws no defect map; "
+              f"no map was written", file=sys.stderr)
     for problem in problems:  # one line per folder, after the results
         print(f"cnnstudio: error: {problem}", file=sys.stderr)
     if printer is not None:

@@ -37,9 +37,12 @@ def cmd_summary(args: argparse.Namespace) -> int:
     from cnnstudio.host.manager import get_plugin_manager
 
     head_spec = get_plugin_manager().head(head_id)
+    config, size_line = input_size_for_data(config, num_classes, head_spec.build, get_plugin_manager())
     summary = summarize(config.model, num_classes, config.head.options, head_build=head_spec.build)
     print(f"Model {config.model.preset!r} with the {head_id} head for {num_classes} classes, "
           f"{config.model.input_size}x{config.model.input_size} input")
+    if size_line:
+        print(size_line)
     print(summary.format_table())
     from cnnstudio.core.model.memory_budget import memory_report
 
@@ -59,3 +62,27 @@ def cmd_summary(args: argparse.Namespace) -> int:
         print(f"cnnstudio: error: this model cannot train: {errors[0].message}", file=sys.stderr)
         return EXIT_ERROR
     return EXIT_OK
+
+
+def input_size_for_data(config: Any, num_classes: int, head_build: Any, manager: Any) -> tuple[Any, str]:
+    """``config`` with model.input_size as training will use it on the config's dataset, and a line saying
+    that it follows the images, or by what factor it shrinks them and what keeping them costs ("" when neither).
+    Nothing is loaded: a folder's image size comes from its files' headers."""
+    from dataclasses import replace
+
+    from cnnstudio.core.errors import CNNStudioError
+    from cnnstudio.core.model.input_size import followed_input_size, shrink_note
+    from cnnstudio.core.model.memory_budget import dataset_figures
+
+    try:
+        spec = manager.dataset(config.dataset.id)
+        options = spec.resolve_options(config.dataset.options)
+        _, size, _ = dataset_figures(spec, options)
+    except (CNNStudioError, OSError):
+        return config, ""
+    followed = followed_input_size(config.model.input_size, options.get("size"), size)
+    if followed is not None:
+        config = replace(config, model=replace(config.model, input_size=followed))
+        return config, (f"model.input_size follows the images of {config.dataset.id} ({followed} px, "
+                        f"dataset.options.size = \"auto\"); set model.input_size to choose another size")
+    return config, shrink_note(config.model, size, num_classes, head_build, config.head.options)

@@ -25,7 +25,7 @@ def test_gui_model_head_combo_lists_only_heads_for_the_dataset_task(qtbot, contr
 
     _load(qtbot, controller, "marketing.logos")
     assert combo.itemText(0) == "default (box)"
-    assert sorted(combo_data(combo)[1:]) == ["box", "classification"]
+    assert sorted(combo_data(combo)[1:]) == ["box", "boxes", "classification"]
     assert controller.config.head.id == "" and combo.currentIndex() == 0  # a new dataset starts on its default
     choose(qtbot, combo, "box")
     assert controller.config.head.id == "box"

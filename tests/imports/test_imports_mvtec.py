@@ -25,7 +25,7 @@ def test_mvtec_folder_opens_as_a_defect_dataset_with_the_heatmap_head(tmp_path):
     assert spec.id == f"folder:{root}" and spec.title == "bottle"
     assert spec.task == "defect" and spec.default_head == "heatmap"
     assert spec.class_names == ("good", "defect")
-    assert spec.resolve_options() == {"size": 64, "resize": "pad", "defect_types": False}
+    assert spec.resolve_options() == {"size": "auto", "resize": "pad", "defect_types": False, "defects": "train"}
     assert "train/good/" in spec.description and "crack, scratch" in spec.description
 
 
@@ -98,12 +98,15 @@ def test_mvtec_without_ground_truth_loads_without_masks(tmp_path):
     assert data.masks is None and data.labels.tolist() == [0] * 7 + [1] * 5
 
 
-def test_mvtec_without_readable_defect_images_is_an_error_naming_the_folder(tmp_path):
+def test_mvtec_without_readable_defect_images_learns_from_synthetic_defects(tmp_path):
+    # Issue 13: good parts alone are the MVTec-AD protocol, no longer refused.
     root = tmp_path / "screw"
     save(root / "train" / "good" / "000.png", torch.full((40, 40, 3), 100, dtype=torch.uint8).numpy())
     text_named_png(root / "test" / "broken" / "000.png")
-    with pytest.raises(DatasetError, match=f"{root}: no readable defect images"):
-        load(root)
+    data = load(root, size=32)
+    assert data.class_names == ["good", "defect"] and data.labels.tolist() == [0, 1]
+    assert data.sources[1] == f"{root / 'train' / 'good' / '000.png'}#synthetic"
+    assert any(item.path == str(root / "test" / "broken" / "000.png") for item in data.skipped)
 
 
 def test_mvtec_mask_file_names_match_their_images_in_the_defect_folder(tmp_path):

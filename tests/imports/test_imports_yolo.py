@@ -25,7 +25,7 @@ def test_yolo_folder_opens_as_a_detection_dataset_with_the_box_head(tmp_path):
     assert spec.id == f"folder:{root}" and spec.title == "pets"
     assert spec.task == "detection" and spec.default_head == "box"
     assert spec.class_names == ("background", "cat", "dog", "bird")
-    assert spec.resolve_options() == {"size": 64, "resize": "pad"}
+    assert spec.resolve_options() == {"size": "auto", "resize": "pad"}
     assert "labels/<name>.txt" in spec.description
 
 

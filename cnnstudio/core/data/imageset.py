@@ -9,6 +9,12 @@ import torch
 
 from cnnstudio.core.errors import DatasetError
 
+# ImageSet.split_roles values: where the split may put an image.
+ANY_SPLIT = 0
+TRAIN_ONLY = 1  # e.g. a synthetic defect: trained on, never scored
+EVAL_ONLY = 2  # e.g. a real defect kept for evaluation: validation or test, never trained on
+SPLIT_ROLES = (ANY_SPLIT, TRAIN_ONLY, EVAL_ONLY)
+
 
 @dataclass
 class SkippedFile:
@@ -29,6 +35,8 @@ class ImageSet:
              image (K_i may be 0), or None
     sources: where each image came from (a file path, or "retail.products#17")
     skipped: files an import could not read, with the reason
+    split_roles: (N,) int64 of ANY_SPLIT, TRAIN_ONLY or EVAL_ONLY per image,
+             or None (every image may go to any split)
     """
 
     images: torch.Tensor
@@ -39,6 +47,7 @@ class ImageSet:
     sources: list[str] = field(default_factory=list)
     skipped: list[SkippedFile] = field(default_factory=list)
     name: str = ""
+    split_roles: torch.Tensor | None = None
 
     def __post_init__(self) -> None:
         images, labels = self.images, self.labels
@@ -60,6 +69,12 @@ class ImageSet:
             )
         if self.boxes is not None and len(self.boxes) != n:
             raise DatasetError(f"{self.name}: expected {n} box lists, got {len(self.boxes)}")
+        if self.split_roles is not None:
+            self.split_roles = roles = torch.as_tensor(self.split_roles, dtype=torch.int64)
+            if roles.shape != (n,):
+                raise DatasetError(f"{self.name}: expected {n} split roles, got shape {tuple(roles.shape)}")
+            if n and not bool(torch.isin(roles, torch.tensor(SPLIT_ROLES)).all()):
+                raise DatasetError(f"{self.name}: split roles must be {ANY_SPLIT}, {TRAIN_ONLY} or {EVAL_ONLY}")
         if not self.sources:
             self.sources = [f"{self.name}#{i}" for i in range(n)]
         elif len(self.sources) != n:
@@ -91,4 +106,5 @@ class ImageSet:
             sources=[self.sources[i] for i in index.tolist()],
             skipped=list(self.skipped),
             name=self.name,
+            split_roles=None if self.split_roles is None else self.split_roles[index],
         )

@@ -11,6 +11,8 @@ import torch
 from torchvision.transforms import InterpolationMode
 from torchvision.transforms.v2 import functional as F
 
+from cnnstudio.core.data.imageset import ANY_SPLIT, EVAL_ONLY, TRAIN_ONLY
+
 _STATS_CHUNK = 256  # images per chunk when computing channel statistics
 
 
@@ -58,6 +60,39 @@ def stratified_split(
         return torch.sort(torch.cat(parts)).values
 
     return joined(train), joined(val), joined(test)
+
+
+def split_by_role(
+    labels: torch.Tensor, roles: torch.Tensor | None, val_fraction: float, test_fraction: float, seed: int
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """``stratified_split`` that honours an ImageSet's ``split_roles``.
+
+    Without roles it is exactly ``stratified_split``. With them, the ANY_SPLIT
+    images are split by ``stratified_split``, every TRAIN_ONLY image goes to
+    training and the EVAL_ONLY images are shared between validation and test,
+    class by class, in the ratio of the two fractions (all to validation when
+    ``test_fraction`` is 0; validation keeps at least one of each class).
+    Returns three sorted, disjoint int64 index tensors covering every index.
+    """
+    if roles is None:
+        return stratified_split(labels, val_fraction, test_fraction, seed)
+    labels = torch.as_tensor(labels, dtype=torch.int64).reshape(-1)
+    roles = torch.as_tensor(roles, dtype=torch.int64).reshape(-1)
+    free = torch.nonzero(roles == ANY_SPLIT).reshape(-1)
+    train, val, test = (free[part] for part in stratified_split(labels[free], val_fraction, test_fraction, seed))
+    trains, vals, tests = [train, torch.nonzero(roles == TRAIN_ONLY).reshape(-1)], [val], [test]
+    held = torch.nonzero(roles == EVAL_ONLY).reshape(-1)
+    total = val_fraction + test_fraction
+    test_share = test_fraction / total if total > 0 else 0.0
+    generator = torch.Generator().manual_seed(int(seed) + 1)
+    for label in torch.unique(labels[held], sorted=True).tolist():
+        members = held[labels[held] == label]
+        members = members[torch.randperm(len(members), generator=generator)]
+        n_test = min(round(len(members) * test_share), len(members) - 1)
+        tests.append(members[:n_test])
+        vals.append(members[n_test:])
+    train, val, test = (torch.sort(torch.cat(parts)).values for parts in (trains, vals, tests))
+    return train, val, test
 
 
 def channel_stats(images: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:

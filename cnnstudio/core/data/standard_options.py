@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from cnnstudio.core.data.auto_size import AUTO, AUTO_SIZE_CAP, auto_image_size, image_files, parse_size
 from cnnstudio.core.specs import DatasetOption
 
 DIFFICULTIES = ("easy", "normal", "hard")
@@ -25,13 +30,37 @@ IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".webp", ".tif", ".tiff")
 RESIZE_POLICIES = ("pad", "stretch", "crop")
 
 
-def folder_options(size: int = 64) -> tuple[DatasetOption, ...]:
-    """``size`` and ``resize`` (pad, stretch or crop): the options of every folder import."""
+FOLDER_SIZE_HELP = (f"images are resized to this width and height in pixels as they load; \"{AUTO}\" keeps "
+                    f"their own size (the median image side, at most {AUTO_SIZE_CAP} px) so fine detail survives "
+                    f"(model.input_size resizes them again for the model)")
+
+
+@dataclass(frozen=True)
+class FolderSizeOption(DatasetOption):
+    """The ``size`` of a folder import: ``"auto"`` (the images' own size, capped) or pixels."""
+
+    def validate(self, value: Any, dataset_id: str) -> Any:
+        return parse_size(value, dataset_id)
+
+
+def folder_options(size: int | str = AUTO) -> tuple[DatasetOption, ...]:
+    """``size`` ("auto" or pixels) and ``resize`` (pad, stretch or crop): the options of every folder import.
+
+    Loaders turn the size into pixels with ``resolve_folder_size``.
+    """
     return (
-        DatasetOption("size", size, SIZE_HELP, minimum=16, maximum=512),
+        FolderSizeOption("size", size, FOLDER_SIZE_HELP),
         DatasetOption(
             "resize", "pad",
             "how non-square images become square: pad (letterbox), stretch, or crop (centre)",
             choices=RESIZE_POLICIES,
         ),
     )
+
+
+def resolve_folder_size(value: Any, folder: Path, policy: str = "pad") -> int:
+    """The size in pixels a folder import loads at: ``value`` itself, or for ``"auto"`` its images' own size."""
+    size = parse_size(value, str(folder))
+    if size != AUTO:
+        return int(size)
+    return auto_image_size(image_files(Path(folder), IMAGE_EXTENSIONS), policy)

@@ -14,9 +14,10 @@ from typing import TYPE_CHECKING, Any
 import torch
 
 from cnnstudio.core.data.imageset import ImageSet
-from cnnstudio.core.data.splits import resize_images, stratified_split
+from cnnstudio.core.data.splits import resize_images, split_by_role
 from cnnstudio.core.errors import ConfigError
 from cnnstudio.core.evaluate import metrics as metric_fns
+from cnnstudio.core.evaluate.box_entries import boxes_in_input
 from cnnstudio.core.model.heads import Targets, decided_labels
 from cnnstudio.core.model.network import CNNModel
 
@@ -96,6 +97,11 @@ def evaluate_tensors(
         return SplitResult(math.nan, {}, {}, 0)
     predictions = concat_predictions(parts)
     metrics = head.metrics(predictions, targets.to("cpu"))
+    if isinstance(predictions.get("heatmap"), torch.Tensor) and targets.masks is not None:
+        from cnnstudio.core.evaluate.pixel_metrics import defect_map_metrics
+
+        pixel = defect_map_metrics(predictions["heatmap"].float(), targets.masks.cpu(), targets.labels.cpu())
+        metrics = {**pixel, **metrics}  # the head's own figures win
     return SplitResult(total_loss / count, {k: float(v) for k, v in metrics.items()}, predictions, count)
 
 
@@ -126,6 +132,8 @@ class EvaluationReport:
     # uint8, and the head's own maps (N, h, w) in [0, 1] when it draws one.
     images: Any = field(default=None, repr=False)
     heatmaps: Any = field(default=None, repr=False)
+    # Heads that find every object: per image, its boxes ({"box" in input pixels, "score", "class"}), best first.
+    detections: list[list[dict[str, Any]]] | None = field(default=None, repr=False)
 
     def members(self, true_class: int, predicted_class: int) -> list[int]:
         """Positions of the images in one confusion cell, the highest loss (the worst) first."""
@@ -164,13 +172,17 @@ class EvaluationReport:
         }
 
 
-def split_indices(config_training: Any, seed: int, labels: torch.Tensor, split: str) -> torch.Tensor:
-    """The indices of ``split`` exactly as the trainer drew them."""
+def split_indices(
+    config_training: Any, seed: int, labels: torch.Tensor, split: str, roles: torch.Tensor | None = None
+) -> torch.Tensor:
+    """The indices of ``split`` exactly as the trainer drew them (``roles``: the ImageSet's split_roles)."""
     if split not in SPLITS:
         raise ConfigError(f"split must be one of {', '.join(SPLITS)}, got {split!r}")
     if split == "all":
         return torch.arange(len(labels))
-    train, val, test = stratified_split(labels, config_training.val_fraction, config_training.test_fraction, seed)
+    train, val, test = split_by_role(
+        labels, roles, config_training.val_fraction, config_training.test_fraction, seed
+    )
     return {"train": train, "val": val, "test": test}[split]
 
 
@@ -180,7 +192,7 @@ def evaluate(model: TrainedModel, imageset: ImageSet, split: str = "test", batch
         raise ConfigError(
             f"the dataset's classes {imageset.class_names} differ from the run's classes {model.class_names}"
         )
-    indices = split_indices(model.config.training, model.config.seed, imageset.labels, split)
+    indices = split_indices(model.config.training, model.config.seed, imageset.labels, split, imageset.split_roles)
     if len(indices) == 0:
         raise ConfigError(f"the {split} split is empty (training.{split}_fraction is 0 or the dataset is tiny)")
     subset = imageset.subset(indices)
@@ -220,4 +232,5 @@ def evaluate(model: TrainedModel, imageset: ImageSet, split: str = "test", batch
         weights_note=getattr(model, "note", ""),
         images=images,
         heatmaps=None if heatmaps is None else heatmaps.float(),
+        detections=boxes_in_input(result.predictions, list(model.class_names)),
     )

@@ -30,6 +30,8 @@ from cnnstudio.core.config import RunConfig
 from cnnstudio.core.data.image_io import FitGeometry, fit_geometry, fit_image, read_image_and_size
 from cnnstudio.core.data.splits import resize_images
 from cnnstudio.core.errors import CNNStudioError, RunError
+from cnnstudio.core.evaluate.box_entries import boxes_in_file
+from cnnstudio.core.evaluate.defect_map_geometry import peak_in_file
 from cnnstudio.core.model.builtin_heads import CLASSIFICATION_HEAD
 from cnnstudio.core.model.heads import decided_labels
 from cnnstudio.core.model.network import CNNModel, build_model
@@ -81,8 +83,10 @@ class TrainedModel:
         ``score`` and ``threshold`` (``class`` is then the thresholded
         decision), ``heatmap`` ((h, w) float tensor over the whole image as the
         model sees it) with ``hotspot`` (x, y of its hottest cell in original
+        pixels) and ``peak`` (x, y of the map's strongest point in original
         pixels), and ``box`` / ``box_input`` (x0, y0, x1, y1 in the original
-        image's pixels / in model-input pixels).
+        image's pixels / in model-input pixels); a head that finds every object
+        adds ``boxes``, each ``{"box", "score", "class"}`` in the original pixels.
         """
         size = self.input_size
         if isinstance(images, torch.Tensor):
@@ -147,10 +151,13 @@ class TrainedModel:
             centre = torch.tensor([[(cell_x + 0.5) * size / heatmap.shape[1], (cell_y + 0.5) * size / heatmap.shape[0]] * 2])
             hotspot = geometry.to_original(centre)[0].clamp(min=torch.zeros(4), max=limits)
             entry["hotspot"] = [round(float(v), 1) for v in hotspot[:2]]
+            entry["peak"] = peak_in_file(heatmap, geometry, size, height, width)
         if "boxes" in predictions:
             box = predictions["boxes"][row].view(1, 4)
             entry["box_input"] = [round(float(v), 2) for v in box[0]]
             entry["box"] = [round(float(v), 2) for v in geometry.to_original(box)[0].clamp(min=torch.zeros(4), max=limits)]
+        if "instance_scores" in predictions:
+            entry["boxes"] = boxes_in_file(predictions, row, geometry, original_size, self.class_names)
         return entry
 
     def predict_files(self, paths: Sequence[str | Path], policy: str = "pad") -> list[dict[str, Any]]:

@@ -8,7 +8,7 @@ HWC -> CHW, the resize to the model's input size (antialiased bilinear, like
 the training pipeline), scaling to [0, 1], the run's normalisation (inside
 ``CNNModel``), the head's decoding and its saved decision threshold. Outputs,
 in order: ``logits`` (N, C), ``probabilities`` (N, C), ``decision`` (N,)
-int64, then ``score`` (N,), ``heatmap`` (N, h, w) and ``boxes`` (N, 4) when
+int64, then ``score`` (N,), ``heatmap`` (N, h, w), ``boxes`` (N, 4) and the ``instance_*`` boxes when
 the head produces them (see ``output_names``).
 """
 
@@ -24,7 +24,8 @@ from cnnstudio.core.evaluate.prediction import TrainedModel
 from cnnstudio.core.model.network import CNNModel
 
 BASE_OUTPUTS = ("logits", "probabilities", "decision")
-OPTIONAL_OUTPUTS = ("score", "heatmap", "boxes")
+# instance_*: every box of a head that finds several (padded, score 0 on padding), NMS inside the graph.
+OPTIONAL_OUTPUTS = ("score", "heatmap", "boxes", "instance_boxes", "instance_scores", "instance_classes")
 
 
 class DecodedModel(nn.Module):

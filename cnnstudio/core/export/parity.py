@@ -93,11 +93,11 @@ def parity_images(config: RunConfig, imageset: ImageSet, minimum: int = MIN_IMAG
 
     Returns (N, 3, H, W) uint8 images and a description of where they came from.
     """
-    val = split_indices(config.training, config.seed, imageset.labels, "val")
+    val = split_indices(config.training, config.seed, imageset.labels, "val", imageset.split_roles)
     height, width = int(imageset.images.shape[-2]), int(imageset.images.shape[-1])
     if len(val) >= minimum:
         return imageset.images[val], f"all {len(val)} validation images, {width}x{height}"
-    train = split_indices(config.training, config.seed, imageset.labels, "train")
+    train = split_indices(config.training, config.seed, imageset.labels, "train", imageset.split_roles)
     extra = train[: minimum - len(val)]
     chosen = torch.cat([val, extra])
     short = "" if len(chosen) >= minimum else f"; the run has no more, so {len(chosen)} in all"

@@ -288,6 +288,7 @@ def dataset_figures(dataset_spec: Any, options: dict[str, Any]) -> tuple[int | N
     from cnnstudio.core.data.standard_options import IMAGE_EXTENSIONS
 
     size, count = options.get("size"), options.get("count")
+    auto = size == "auto"  # a folder loaded at its images' own size
     size = size if isinstance(size, int) and not isinstance(size, bool) and size > 0 else None
     if isinstance(count, int) and not isinstance(count, bool):
         return count, size, "dataset.options.count or size"
@@ -295,6 +296,10 @@ def dataset_figures(dataset_spec: Any, options: dict[str, Any]) -> tuple[int | N
         folder = dataset_folder(dataset_spec.id)
         if folder is not None and folder.is_dir():
             images = count_image_files(folder, IMAGE_EXTENSIONS)
+            if auto:
+                from cnnstudio.core.data.standard_options import resolve_folder_size
+
+                size = resolve_folder_size("auto", folder, str(options.get("resize", "pad")))
             return images, size, "the images in the folder or dataset.options.size"
     except (OSError, ValueError):
         pass

@@ -16,7 +16,7 @@ from cnnstudio.core.config import RunConfig
 from cnnstudio.core.data.augment import BatchAugmenter
 from cnnstudio.core.data.imageset import ImageSet
 from cnnstudio.core.data.sampling import inverse_frequency
-from cnnstudio.core.data.splits import channel_stats, resize_images, stratified_split
+from cnnstudio.core.data.splits import channel_stats, resize_images, split_by_role
 from cnnstudio.core.errors import DatasetError
 from cnnstudio.core.evaluate.evaluation import targets_of
 from cnnstudio.core.model.heads import Targets
@@ -44,12 +44,14 @@ class FitData:
 
 
 def prepare_fit_data(imageset: ImageSet, config: RunConfig) -> FitData:
-    """Resize once, split by class (seeded), and take the mean and std of the training split."""
+    """Resize once, split by class (seeded; see ``split_by_role``), and take the mean and std of the training split."""
     t = config.training
     images, masks, boxes = resize_images(imageset.images, config.model.input_size, imageset.masks, imageset.boxes)
     data = ImageSet(images, imageset.labels, list(imageset.class_names), masks, boxes, list(imageset.sources),
-                    name=imageset.name)
-    train_idx, val_idx, test_idx = stratified_split(data.labels, t.val_fraction, t.test_fraction, config.seed)
+                    name=imageset.name, split_roles=imageset.split_roles)
+    train_idx, val_idx, test_idx = split_by_role(
+        data.labels, data.split_roles, t.val_fraction, t.test_fraction, config.seed
+    )
     if len(train_idx) == 0 or len(val_idx) == 0:
         raise DatasetError(
             f"{data.name or 'the dataset'} has {len(data)} images: too few for a training and a validation split"

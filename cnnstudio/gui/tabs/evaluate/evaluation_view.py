@@ -36,7 +36,9 @@ SPLIT_WORDS = {"val": "validation", "test": "test"}
 SPLIT_TIP = ("Validation: the images used to pick the best epoch (slightly optimistic).\n"
              "Test: images the run never looked at while training: the honest estimate.")
 METRIC_NAMES = {"auc": "ROC AUC", "roc_auc": "ROC AUC", "macro_f1": "macro F1", "pixel_iou": "pixel IoU",
-                "precision": "precision (defect)", "recall": "recall (defect)", "f1": "F1 (defect)", "ap": "AP"}
+                "pixel_auroc": "pixel AUROC", "pixel_pro": "pixel PRO",
+                "precision": "precision (defect)", "recall": "recall (defect)", "f1": "F1 (defect)", "ap": "AP",
+                "ap50": "AP50", "ap50_95": "AP50:95", "count_accuracy": "count right", "mean_iou": "mean IoU"}
 SUMMARY_TIP = "\n\n".join([
     ACCURACY_TIP,
     "Loss: the mean cross-entropy over the split. Lower is better; unlike accuracy it also punishes "

@@ -22,6 +22,7 @@ from PySide6.QtGui import QMouseEvent, QPainter, QPaintEvent
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QScrollArea, QToolTip, QVBoxLayout, QWidget
 
 from cnnstudio.gui.widgets import palette
+from cnnstudio.gui.widgets.box_overlay import image_with_boxes
 from cnnstudio.gui.widgets.images import as_hwc, overlay_heatmap, to_qimage
 from cnnstudio.gui.workers.gradcam_loader import GradCamLoader
 
@@ -265,6 +266,9 @@ class MistakesGallery(QWidget):
         if self.tiles:
             side = self.tiles[0].shape[0]
             self.tile_px = side * max(1, math.ceil(TILE_PX / side))
+        if report is not None and report.detections is not None:  # every box the head found, with its score
+            self.images = [image_with_boxes(image, self.tile_px, report.detections[position], report.threshold)
+                           for image, position in zip(self.images, self.positions)]
         self.canvas.setMinimumHeight(self.canvas.layout_height())
         self.canvas.update()
 
@@ -280,6 +284,9 @@ def _caption(report: Any, position: int) -> list[str]:
     lines = [f"{names[report.labels[position]]} \u2192 {names[report.predicted[position]]}"]
     lines += [f"{name} {p:.0%}" for name, p in _top_classes(report, position)]
     lines.append(f"loss {report.losses[position]:.2f}")
+    if report.detections is not None:  # on the loss line: the tile has room for CAPTION_LINES lines
+        found = sum(1 for b in report.detections[position] if report.threshold is None or b["score"] >= report.threshold)
+        lines[-1] += f", {found} box{'' if found == 1 else 'es'}"
     return lines
 
 

@@ -159,9 +159,10 @@ class ModelForm(QWidget):
         del blockers
         self.conv_editor.set_layers(model.conv_layers)
 
-    def show_loaded_size(self, loaded: int | None, model_input: int) -> None:
-        """Say so under Model input when images are loaded at another size (``loaded``; None: unknown)."""
-        text = model_hints.loaded_size_note(loaded, model_input)
+    def show_loaded_size(self, loaded: int | None, model_input: int, cost: tuple[float, float] | None = None) -> None:
+        """Say so under Model input when images are loaded at another size (``loaded``; None: unknown), with
+        ``cost`` (compute, memory multiples) of keeping their size when the model shrinks them."""
+        text = model_hints.loaded_size_note(loaded, model_input, cost)
         if text:
             self.loaded_size_note.show_note("info", text)
         else:

@@ -65,16 +65,23 @@ INPUT_SIZE = (
 )
 
 
-def loaded_size_note(loaded: int | None, model_input: int) -> str:
-    """What happens between the dataset's loaded size and the model's input size, or "" when they agree."""
+def loaded_size_note(loaded: int | None, model_input: int, cost: tuple[float, float] | None = None) -> str:
+    """What happens between the dataset's loaded size and the model's input size, or "" when they agree.
+
+    ``cost``: (compute, layer memory) of a model input of ``loaded`` px as multiples of the current one.
+    """
     if not loaded or loaded == model_input:
         return ""
     if loaded < model_input:
         return (f"Images are loaded at {loaded} px and enlarged again to {model_input} px for the model: "
                 f"enlarging adds no detail, only training time. For more detail, raise \"Load images at\" in "
                 f"the dataset options and reload; otherwise set Model input to {loaded}.")
+    factor = loaded / model_input
+    keep = (f" A model input of {loaded} px would keep them, at {cost[0]:.1f}x the compute per image and "
+            f"{cost[1]:.1f}x the layer memory." if cost else "")
     return (f"Images are loaded at {loaded} px and shrunk again to {model_input} px for the model, so details "
-            f"finer than that are lost. Loading at {model_input} px would be faster and use less memory.")
+            f"finer than that are lost: {factor:.1f}x smaller, a 2 px scratch becomes {2 / factor:.1f} px.{keep} "
+            f"Loading at {model_input} px would be faster and use less memory.")
 NORMALIZE = (
     "Subtract the training images' mean and divide by their spread, per colour channel, so inputs sit around 0 "
     "with unit spread. The lesson's mistake \"forgetting to normalize images: the CNN becomes emotionally "

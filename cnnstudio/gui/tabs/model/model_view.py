@@ -86,6 +86,7 @@ class ModelView(QWidget):
         self.form.head_chosen.connect(self._on_head_chosen)
         controller.config_changed.connect(self._on_config_changed)
         controller.plugins_reloaded.connect(self._on_plugins_reloaded)
+        controller.dataset_loaded.connect(self._on_dataset_loaded)
         self._on_config_changed(controller.config)
         QTimer.singleShot(FIRST_SUMMARY_DELAY_MS, self._start_summaries)
 
@@ -139,6 +140,19 @@ class ModelView(QWidget):
         self.form.show_config(config)
         self.form.show_loaded_size(self.loaded_image_size(), config.model.input_size)
         self._check(config)
+
+    def _on_dataset_loaded(self, spec: Any, imageset: Any) -> None:
+        """A folder loaded at its own size ("auto") sets Model input to that size while it is at the default."""
+        from cnnstudio.core.model.input_size import followed_input_size
+
+        config = self.controller.config
+        try:
+            option = spec.resolve_options(config.dataset.options).get("size")
+        except ConfigError:
+            return
+        followed = followed_input_size(config.model.input_size, option, self.loaded_image_size())
+        if followed is not None:
+            self.controller.set_config(replace(config, model=replace(config.model, input_size=followed)))
 
     def loaded_image_size(self) -> int | None:
         """The size images are loaded at: the loaded dataset's images, else the config's ``size`` option."""
@@ -267,6 +281,7 @@ class ModelView(QWidget):
             self.summary_table.clear_summary()
             self.summary_caption.setText(result.error)
         self._show_memory(result)
+        self._show_shrink_cost()
         self._show_problems()
         self.summary_shown.emit()
 
@@ -280,6 +295,16 @@ class ModelView(QWidget):
             how = "flattened" if pool == "none" else f"one per filter, global {pool} pooling"
             reads = f"the head reads {format_count(summary.flatten_size)} values ({how})"
         return f"{start}{reads}. FLOPs = 2 x multiply-adds of conv and linear layers."
+
+    def _show_shrink_cost(self) -> None:
+        """Add to the Model input note what keeping the images' size would cost (torch is loaded by now)."""
+        from cnnstudio.core.model.input_size import shrink_cost
+
+        config, loaded = self.controller.config, self.loaded_image_size()
+        if not loaded or loaded <= config.model.input_size:
+            return
+        cost = shrink_cost(config.model, loaded, self.num_classes(), self.head_build(config), config.head.options)
+        self.form.show_loaded_size(loaded, config.model.input_size, cost)
 
     def _show_memory(self, result: SummaryResult) -> None:
         """One line: the training memory, its biggest parts and the memory available; every part in the tooltip."""

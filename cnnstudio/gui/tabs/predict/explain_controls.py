@@ -72,7 +72,7 @@ class ExplainControls(QWidget):
     # ---- filling --------------------------------------------------------------
     def set_options(self, head: str, layers: list[str], default_layer: str, class_names: list[str],
                     predicted: int) -> None:
-        """New choices for a new prediction; ``head`` is "heat map", "box" or "" (the head draws nothing).
+        """New choices for a new prediction; ``head`` is "heat map", "box", "boxes" or "" (the head draws nothing).
 
         The layer stays when the new model has it; the class goes back to the predicted one.
         """

@@ -51,6 +51,7 @@ from cnnstudio.gui.tabs.predict.explain_controls import (
 from cnnstudio.gui.tabs.predict.probability_bars import ProbabilityBars
 from cnnstudio.gui.tabs.predict.sample_photos import SamplePhotos
 from cnnstudio.gui.widgets import palette
+from cnnstudio.gui.widgets.box_overlay import pixmap_with_boxes
 from cnnstudio.gui.widgets.images import overlay_heatmap, to_qimage
 from cnnstudio.gui.widgets.run_identity import identify_run, note_html, other_dataset_note, run_caption
 from cnnstudio.gui.workers.background import emit_safely, in_background
@@ -285,7 +286,7 @@ class PredictView(QWidget):
         self.file_label.setText(f"{Path(self.path).name}, shown at the model's input size {size}x{size} px.")
         self.image_label.setPixmap(_scaled(fitted))
         self.fitted = fitted
-        head = "heat map" if "heatmap" in entry else "box" if "box_input" in entry else ""
+        head = "heat map" if "heatmap" in entry else "boxes" if "boxes" in entry else "box" if "box_input" in entry else ""
         self.explain.set_options(head, entry.get("gradcam_layers", []), entry.get("gradcam_default", ""),
                                  list(entry["probabilities"]), int(entry.get("index", -1)))
         self._draw_explanation()
@@ -314,6 +315,12 @@ class PredictView(QWidget):
             self.overlay_title.setText("Heat map: where the model sees the defect")
             self.overlay_label.setPixmap(_scaled(self.overlay))
             self.caption.setText("The head's own heat map: red to yellow = where it found the defect.")
+        elif mode == HEAD and "boxes" in entry:
+            count = sum(1 for b in entry["boxes"] if b["score"] >= entry.get("threshold", 0.0))
+            self.overlay_title.setText(f"Boxes: {count} at or above the threshold")
+            self.overlay_label.setPixmap(pixmap_with_boxes(_scaled(fitted), fitted.shape[1], entry["boxes"],
+                                                           entry.get("threshold"), key="box_input"))
+            self.caption.setText("Solid red: boxes at or above the threshold, with their scores; dashed yellow: weaker ones.")
         elif mode == HEAD and "box_input" in entry:
             self.overlay_title.setText("Box: where the model places the logo")
             self.overlay_label.setPixmap(_with_box(fitted, entry["box_input"]))
