@@ -6,7 +6,6 @@ import pytest
 import torch
 from imports_helpers import MVTEC_DEFECTS, RED, defect_image, make_mvtec, save, text_named_png, truncated_png
 
-from cnnstudio.core.errors import DatasetError
 from cnnstudio.host.manager import get_plugin_manager
 
 
@@ -23,7 +22,7 @@ def test_mvtec_folder_opens_as_a_defect_dataset_with_the_heatmap_head(tmp_path):
     root = make_mvtec(tmp_path / "bottle")
     spec = open_spec(root)
     assert spec.id == f"folder:{root}" and spec.title == "bottle"
-    assert spec.task == "defect" and spec.default_head == "heatmap"
+    assert spec.task == "defect" and spec.default_head == "defect_map"
     assert spec.class_names == ("good", "defect")
     assert spec.resolve_options() == {"size": "auto", "resize": "pad", "defect_types": False, "defects": "train"}
     assert "train/good/" in spec.description and "crack, scratch" in spec.description
