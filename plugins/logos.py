@@ -8,10 +8,11 @@ thin-stroke marks; at "hard" also the mirrored pinwheel, two or four petals,
 the pinwheel without its ring) appear in both classes. Each logo image carries one tight pixel box.
 
 This plugin also registers the ``box`` head (presence score plus one box,
-from plugins/_box_head.py; plugins/object_boxes.py adds the ``boxes`` head,
-which finds every logo). Registration is cheap: NumPy and torch are
-imported only when a dataset is loaded or a head is built. The plugin talks
-to CNN Studio only through ``cnnstudio.plugin_api``.
+from plugins/_box_head.py). The dataset's default is the ``boxes`` head from
+plugins/object_boxes.py, which finds every logo; ``box`` stays a choice.
+Registration is cheap: NumPy and torch are imported only when a dataset is
+loaded or a head is built. The plugin talks to CNN Studio only through
+``cnnstudio.plugin_api``.
 """
 
 from __future__ import annotations
@@ -128,7 +129,7 @@ def cnnstudio_datasets() -> list[DatasetSpec]:
                 ),
             ),
             load=load_logos,
-            default_head="box",
+            default_head="boxes",  # plugins/object_boxes.py; "box" stays a choice
         )
     ]
 

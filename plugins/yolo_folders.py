@@ -68,7 +68,7 @@ def cnnstudio_open_folder(path: Path) -> DatasetSpec | None:
             f"box (normalised 0..1), class names in classes.txt or data.yaml. Classes: {shown}."
         ),
         task="detection",
-        default_head="box",
+        default_head="boxes",
         class_names=(BACKGROUND, *names),
         options=folder_options(),
         load=lambda options: load_yolo(

@@ -108,7 +108,7 @@ def main() -> int:
     wait(lambda: window.filters_view.model is not None, timeout=60)
     shot(window, "filters")
 
-    # Try an image: a defect with its heat map, a scene with its logo box.
+    # Try an image: a defect with its heat map, a scene with its logo boxes (the boxes head, the default).
     predict = window.predict_view
     window.tabs.setCurrentWidget(predict)
     results: list[dict] = []

@@ -12,7 +12,7 @@ from tiny_runs import tiny_config_toml, train_tiny_run
 from cnnstudio.cli.main import main
 
 DOMAIN_SETTINGS = {"seed": 1, "count": 120, "size": 32}  # 120 images of 32 px, one epoch
-DEFAULT_HEADS = {"manufacturing.surfaces": "heatmap", "documents.forgery": "heatmap", "marketing.logos": "box"}
+DEFAULT_HEADS = {"manufacturing.surfaces": "defect_map", "documents.forgery": "heatmap", "marketing.logos": "boxes"}
 
 
 def train(tmp_path: Path, capsys: pytest.CaptureFixture, dataset: str, *extra: str) -> tuple[int, dict, str]:
@@ -81,16 +81,21 @@ def test_predict_json_carries_score_threshold_heatmap_and_hotspot(domain_runs, t
     assert 0 <= x <= 48 and 0 <= y <= 40  # in the file's own pixels
 
 
-def test_predict_prints_the_logo_box_in_the_images_own_pixels(domain_runs, tmp_path, capsys) -> None:
+def test_predict_prints_every_logo_box_in_the_images_own_pixels(domain_runs, tmp_path, capsys) -> None:
     image = a_png(tmp_path, "ad.png", size=(96, 64))
-    # A threshold near 0 makes the one-epoch model answer "logo", so the box is printed.
+    # A threshold near 0 makes the one-epoch model answer "logo", and every box it kept is at or above it.
     assert main(["predict", str(domain_runs["marketing.logos"]), str(image), "--threshold", "0.001"]) == 0
-    line = capsys.readouterr().out.strip()
-    assert ": logo, score" in line and ">= threshold 0.001" in line and "box (" in line
+    first, *box_lines = capsys.readouterr().out.strip().splitlines()
+    assert ": logo, score" in first and ">= threshold 0.001" in first
     assert main(["predict", str(domain_runs["marketing.logos"]), str(image), "--threshold", "0.001", "--json"]) == 0
     (entry,) = json.loads(capsys.readouterr().out.strip().splitlines()[-1])["predictions"]
-    x0, y0, x1, y1 = entry["box"]
-    # pad policy: the 96x64 image fills the 32 px square's width; the box maps back inside the image.
+    assert isinstance(entry["boxes"], list) and len(box_lines) == len(entry["boxes"])
+    # pad policy: the 96x64 image fills the 32 px square's width; every box maps back inside the image.
+    for found, line in zip(entry["boxes"], box_lines):
+        x0, y0, x1, y1 = found["box"]
+        assert 0 <= x0 <= x1 <= 96 and 0 <= y0 <= y1 <= 64 and found["class"] == "logo"
+        assert line.strip().startswith(f"logo {found['score']:.3f}: (") and line.endswith(" px")
+    x0, y0, x1, y1 = entry["box"]  # the strongest cell's box, there even when no box passed the head's floor
     assert 0 <= x0 <= x1 <= 96 and 0 <= y0 <= y1 <= 64
     assert entry["box_input"][2] <= 32
 

@@ -19,11 +19,11 @@ def load(root, **options):
     return spec.load(spec.resolve_options(options))
 
 
-def test_yolo_folder_opens_as_a_detection_dataset_with_the_box_head(tmp_path):
+def test_yolo_folder_opens_as_a_detection_dataset_with_the_boxes_head(tmp_path):
     root = make_yolo(tmp_path / "pets")
     spec = open_spec(root)
     assert spec.id == f"folder:{root}" and spec.title == "pets"
-    assert spec.task == "detection" and spec.default_head == "box"
+    assert spec.task == "detection" and spec.default_head == "boxes"
     assert spec.class_names == ("background", "cat", "dog", "bird")
     assert spec.resolve_options() == {"size": "auto", "resize": "pad"}
     assert "labels/<name>.txt" in spec.description

@@ -1,5 +1,5 @@
 """Journeys 3 and 4: an MVTec-AD category and a YOLO folder from disk, their masks and boxes on screen,
-trained with the heat-map and box heads, then the threshold studio and Try an image."""
+trained with their default heat-map and boxes heads, then the threshold studio and Try an image."""
 
 from __future__ import annotations
 
@@ -40,7 +40,7 @@ def test_mvtec_folder_shows_masks_trains_the_heatmap_head_sets_a_threshold_and_t
 
     run_dir = Path(studio.train(epochs=3))
     info = json.loads((run_dir / "run.json").read_text(encoding="utf-8"))
-    assert info["head_id"] == "heatmap" and info["dataset_id"] == f"folder:{category}"
+    assert info["head_id"] == "defect_map" and info["dataset_id"] == f"folder:{category}"
 
     # The threshold studio: solve for recall, save, and find the saved value in the run's weights.
     view = studio.tab(window.threshold_view)
@@ -72,7 +72,7 @@ def test_mvtec_folder_shows_masks_trains_the_heatmap_head_sets_a_threshold_and_t
     assert not studio.messages, studio.messages
 
 
-def test_yolo_folder_shows_boxes_trains_the_box_head_and_try_draws_the_box(qtbot, monkeypatch, tmp_path):
+def test_yolo_folder_shows_boxes_trains_the_boxes_head_by_default_and_try_draws_every_box(qtbot, monkeypatch, tmp_path):
     folder = yolo_folder(tmp_path / "campagne 2026" / "logos")
     mine = tmp_path / "Downloads" / "poster.jpg"  # one frame kept out of the training folder
     mine.parent.mkdir()
@@ -82,7 +82,7 @@ def test_yolo_folder_shows_boxes_trains_the_box_head_and_try_draws_the_box(qtbot
     window = studio.window
 
     spec = studio.open_folder(folder)
-    assert spec.task == "detection" or spec.default_head == "box"
+    assert spec.task == "detection" and spec.default_head == "boxes"
     data = studio.tab(window.data_view)
     assert studio.controller.imageset.boxes is not None
     studio.click(data.show_boxes)
@@ -91,7 +91,7 @@ def test_yolo_folder_shows_boxes_trains_the_box_head_and_try_draws_the_box(qtbot
 
     run_dir = Path(studio.train(epochs=3))
     info = json.loads((run_dir / "run.json").read_text(encoding="utf-8"))
-    assert info["head_id"] == "box"
+    assert info["head_id"] == "boxes"  # nothing chosen on the Model tab
 
     studio.dialog_answers.append(str(mine))
     predict = window.predict_view
@@ -99,9 +99,12 @@ def test_yolo_folder_shows_boxes_trains_the_box_head_and_try_draws_the_box(qtbot
         studio.trigger("File", "Open image to try")
     entry = answer.args[0]
     assert "error" not in entry, entry
-    x0, y0, x1, y1 = entry["box"]
-    assert 0 <= x0 < x1 <= 300 and 0 <= y0 < y1 <= 300  # in the photo's own pixels
+    assert isinstance(entry["boxes"], list)
+    for found in entry["boxes"]:
+        x0, y0, x1, y1 = found["box"]
+        assert 0 <= x0 <= x1 <= 300 and 0 <= y0 <= y1 <= 300 and found["class"] == "logo"  # the photo's own pixels
+    strong = sum(1 for found in entry["boxes"] if found["score"] >= entry["threshold"])
     assert predict.overlay_label.isVisible() and not predict.overlay_label.pixmap().isNull()
-    assert "Box" in predict.overlay_title.text()
+    assert predict.overlay_title.text() == f"Boxes: {strong} at or above the threshold"
     studio.snapshot("journey_yolo_try")
     assert not studio.messages, studio.messages

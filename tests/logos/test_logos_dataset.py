@@ -14,12 +14,12 @@ from logos_helpers import PLUGIN_PATH, generate, load_logos_module, logos
 from cnnstudio.core.errors import ConfigError
 
 
-def test_registers_the_logo_dataset_with_detection_task_box_head_and_options():
+def test_registers_the_logo_dataset_with_detection_task_boxes_head_and_options():
     [spec] = load_logos_module().cnnstudio_datasets()
     assert spec.id == "marketing.logos"
     assert spec.domain == "Marketing"
     assert spec.task == "detection"
-    assert spec.default_head == "box"
+    assert spec.default_head == "boxes"  # every logo; the one-box "box" head stays a choice
     assert spec.class_names == ("no_logo", "logo")
     assert spec.resolve_options({}) == {
         "count": 2000, "size": 64, "seed": 0, "difficulty": "normal", "logo_rate": 0.5, "distractors": 2,

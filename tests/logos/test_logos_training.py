@@ -34,12 +34,13 @@ def tiny_logo_config(head: str) -> RunConfig:
     return config.validate()
 
 
-def test_the_bundled_plugin_offers_the_dataset_with_the_box_head_by_default(manager):
+def test_the_bundled_plugin_offers_the_dataset_with_the_boxes_head_by_default(manager):
     spec = manager.dataset("marketing.logos")
     assert spec.task == "detection"
     config = tiny_logo_config("")
-    assert resolve_head(config, spec, manager).id == "box"
-    assert [h.id for h in manager.heads_for_task("detection")].count("box") == 1
+    assert resolve_head(config, spec, manager).id == "boxes"
+    detection_heads = [h.id for h in manager.heads_for_task("detection")]
+    assert detection_heads.count("box") == 1 and detection_heads.count("boxes") == 1
 
 
 def test_trains_end_to_end_with_the_classification_head(manager, tmp_path):
