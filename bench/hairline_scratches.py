@@ -34,12 +34,20 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import real_photo_layouts as layouts  # noqa: E402
 
 from cnnstudio.app.runner import load_run_model, train_run  # noqa: E402
-from cnnstudio.core.config import DatasetConfig, RunConfig  # noqa: E402
+from cnnstudio.core.config import DatasetConfig, HeadConfig, RunConfig  # noqa: E402
 from cnnstudio.core.evaluate.evaluation import evaluate  # noqa: E402
 from cnnstudio.host.manager import get_plugin_manager  # noqa: E402
 
 NEAR = 4.0  # px: a peak this close to a scratch pixel finds it
-SETTINGS = {"64 px": {"size": 64}, "auto": {}}  # dataset.options of the old and the new default
+# name -> (dataset.options, head id): the defaults before issue 13 (64 px, coarse heat map, real defects
+# only), the images' own size with the coarse map, the defect map on real defects only, and today's
+# defaults (own size, defect map, defects = auto: synthetic scratches added to the 15 real ones).
+SETTINGS: dict[str, tuple[dict[str, Any], str]] = {
+    "64 px heatmap": ({"size": 64, "defects": "train"}, "heatmap"),
+    "auto heatmap": ({"defects": "train"}, "heatmap"),
+    "auto defect_map real only": ({"defects": "train"}, "defect_map"),
+    "defaults": ({}, ""),
+}
 
 
 def scratch(gray: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
@@ -89,8 +97,10 @@ def peak_hits(model: Any, heldout: Path) -> tuple[int, int]:
     return hits, len(files)
 
 
-def run(name: str, options: dict[str, Any], train: Path, heldout: Path, runs: Path, seed: int) -> dict[str, Any]:
-    config = RunConfig(dataset=DatasetConfig(id=str(train), options=dict(options)), seed=seed, device="cpu", threads=2)
+def run(name: str, train: Path, heldout: Path, runs: Path, seed: int) -> dict[str, Any]:
+    options, head = SETTINGS[name]
+    config = RunConfig(dataset=DatasetConfig(id=str(train), options=dict(options)), head=HeadConfig(id=head),
+                       seed=seed, device="cpu", threads=2)
     started = time.perf_counter()
     finished = train_run(config.validate(), runs_root=runs)
     seconds = time.perf_counter() - started
@@ -121,7 +131,7 @@ def main(argv: list[str] | None = None) -> int:
             write_folder(train, args.good, args.scratched, "train", seed)
             write_folder(heldout, args.heldout - args.heldout // 3, args.heldout // 3, "test", seed + 100)
             for name in args.only or list(SETTINGS):
-                row = run(name, SETTINGS[name], train, heldout, out / "runs", seed)
+                row = run(name, train, heldout, out / "runs", seed)
                 rows.append(row)
                 print(" ".join(f"{k}={v:.3f}" if isinstance(v, float) else f"{k}={v}" for k, v in row.items()), flush=True)
     finally:

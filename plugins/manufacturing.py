@@ -63,7 +63,7 @@ def cnnstudio_datasets() -> list[DatasetSpec]:
             description=DESCRIPTION,
             task="defect",
             class_names=("ok", "defect"),
-            default_head="heatmap",
+            default_head="defect_map",
             options=standard_options(count=2000, size=64, difficulty="normal") + (
                 DatasetOption("defect_rate", 0.2, "fraction of images with a defect (inspection data is imbalanced)",
                               minimum=0.01, maximum=0.99),
@@ -84,17 +84,38 @@ def _build_heatmap(feature_shape: tuple[int, int, int], num_classes: int, option
     return build_heatmap_head(feature_shape, num_classes, options)
 
 
+def _build_defect_map(feature_shape: tuple[int, int, int], num_classes: int, options: dict[str, Any]) -> Any:
+    """Build the defect-map head (imported only now: it needs torch)."""
+    build_defect_map_head = private_module(__file__, "_defect_map_head").build_defect_map_head
+    return build_defect_map_head(feature_shape, num_classes, options)
+
+
 @hookimpl
 def cnnstudio_heads() -> list[HeadSpec]:
-    """The defect heat-map head."""
+    """The defect heads: a map at input resolution (the default) and the coarse heat map."""
     return [
         HeadSpec(
-            id="heatmap",
-            title="Defect heat map",
+            id="defect_map",
+            title="Defect map (input resolution)",
             tasks=("defect",),
             description=(
-                "An image-level defect score plus a low-resolution heat map of where the defect is, "
-                "trained from the masks when the dataset has them. Its decision threshold is saved "
+                "An image-level defect score plus a map with one value per input pixel, so a 1-2 px "
+                "scratch is marked where it is. A light decoder adds the backbone's earlier, finer maps "
+                "back in (U-Net style); the map's strongest pixels also raise the score. Trained from the "
+                "masks when the dataset has them; its decision threshold is saved with the model."
+            ),
+            build=_build_defect_map,
+            options=("threshold", "mask_weight"),
+        ),
+        HeadSpec(
+            id="heatmap",
+            title="Defect heat map (coarse)",
+            tasks=("defect",),
+            description=(
+                "An image-level defect score plus a coarse heat map (one cell per 8 input pixels with the "
+                "recommended model) of where the defect is: cheaper than the defect map, and enough for "
+                "defects larger than a cell. Trained from the masks when the dataset has them; its "
+                "decision threshold is saved "
                 "with the model and can be changed."
             ),
             build=_build_heatmap,

@@ -44,7 +44,7 @@ def test_runs_table_lists_runs_and_damaged_folders(qtbot, controller, trained_ro
     assert sorted(row[COLUMNS.index("Dataset")] for row in good) == ["Retail product photos", "Surface defects"]
     dataset_tips = {view.table.item(r, 1).toolTip() for r in range(view.table.rowCount())}
     assert {"manufacturing.surfaces", "retail.products"} <= dataset_tips
-    assert {row[COLUMNS.index("Head")] for row in good} == {"classification", "heatmap"}
+    assert {row[COLUMNS.index("Head")] for row in good} == {"classification", "defect_map"}
     assert all(row[COLUMNS.index("Status")] == "finished" and row[COLUMNS.index("Epochs")] == "1 / 1" for row in good)
     assert all(row[COLUMNS.index("Best val metric")] for row in good)
 

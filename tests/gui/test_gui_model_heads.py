@@ -17,14 +17,14 @@ def test_gui_model_head_combo_lists_only_heads_for_the_dataset_task(qtbot, contr
     combo = view.form.head_combo
 
     _load(qtbot, controller, "manufacturing.surfaces")
-    assert combo.itemText(0) == "default (heatmap)" and combo.itemData(0) == ""
-    assert sorted(combo_data(combo)[1:]) == ["classification", "heatmap"]
+    assert combo.itemText(0) == "default (defect_map)" and combo.itemData(0) == ""
+    assert sorted(combo_data(combo)[1:]) == ["classification", "defect_map", "heatmap"]
     choose(qtbot, combo, "heatmap")
     assert controller.config.head.id == "heatmap"
     assert not view.form.notes["head"].isVisible()
 
     _load(qtbot, controller, "marketing.logos")
-    assert combo.itemText(0) == "default (box)"
+    assert combo.itemText(0) == "default (boxes)"
     assert sorted(combo_data(combo)[1:]) == ["box", "boxes", "classification"]
     assert controller.config.head.id == "" and combo.currentIndex() == 0  # a new dataset starts on its default
     choose(qtbot, combo, "box")
@@ -64,15 +64,15 @@ def test_gui_model_summary_ends_with_the_chosen_heads_own_layers(qtbot, controll
     from cnnstudio.core.model.network import build_model
 
     view = shown_model_view(qtbot, controller)
-    _load(qtbot, controller, "manufacturing.surfaces")  # default head: heatmap
+    _load(qtbot, controller, "manufacturing.surfaces")  # default head: defect_map, with its decoder
     qtbot.waitUntil(lambda: view.summary_table.summary is not None
-                    and any(row.name == "head.map_conv" for row in view.summary_table.summary.rows), timeout=30_000)
+                    and any(row.name == "head.out" for row in view.summary_table.summary.rows), timeout=30_000)
     wait_for_summary(qtbot, view)
     summary = view.summary_table.summary
-    built = build_model(controller.config.model, controller.manager.head("heatmap").build, 2)
+    built = build_model(controller.config.model, controller.manager.head("defect_map").build, 2)
     assert summary.total_params == sum(p.numel() for p in built.parameters())
     names = [view.summary_table.cell_text(row, "Layer") for row in range(view.summary_table.rowCount() - 1)]
-    assert "head.map_conv" in names and "fc" not in names
+    assert {"head.lateral.0", "head.out"} <= set(names) and "fc" not in names
     assert "its own layers are the head.* rows" in view.summary_caption.text()
 
     choose(qtbot, view.form.head_combo, "classification")

@@ -18,7 +18,7 @@ DEFECT_CLASSES = ["ok", "scratch", "crack", "spot", "dent", "contamination"]
 
 def test_registers_the_surfaces_dataset_as_a_defect_task_with_its_options():
     [spec] = load_manufacturing_module().cnnstudio_datasets()
-    assert (spec.id, spec.domain, spec.task, spec.default_head) == ("manufacturing.surfaces", "Manufacturing", "defect", "heatmap")
+    assert (spec.id, spec.domain, spec.task, spec.default_head) == ("manufacturing.surfaces", "Manufacturing", "defect", "defect_map")
     assert spec.class_names == ("ok", "defect")
     assert spec.resolve_options({}) == {
         "count": 2000, "size": 64, "seed": 0, "difficulty": "normal",
@@ -35,7 +35,7 @@ def test_registration_imports_neither_torch_nor_numpy():
         module = importlib.util.module_from_spec(spec)
         spec.loader.exec_module(module)
         [dataset] = module.cnnstudio_datasets()
-        [head] = module.cnnstudio_heads()
+        heads = module.cnnstudio_heads()
         dataset.resolve_options({{"size": 32, "defect_rate": 0.5}})
         print(sorted(name for name in ("torch", "numpy") if name in sys.modules))
     """)

@@ -11,28 +11,55 @@ from cnnstudio.core.runs.folder import RunFolder
 from cnnstudio.host.manager import get_plugin_manager
 
 
-def test_registers_the_heatmap_head_for_defect_tasks():
-    [head] = load_manufacturing_module().cnnstudio_heads()
-    assert head.id == "heatmap" and head.tasks == ("defect",)
-    assert head.supports("defect") and not head.supports("detection")
-    assert callable(head.build) and "threshold" in head.description
+def manufacturing_heads() -> dict:
+    return {head.id: head for head in load_manufacturing_module().cnnstudio_heads()}
+
+
+def test_registers_the_defect_map_and_heatmap_heads_for_defect_tasks():
+    heads = manufacturing_heads()
+    assert sorted(heads) == ["defect_map", "heatmap"]
+    for head in heads.values():
+        assert head.tasks == ("defect",)
+        assert head.supports("defect") and not head.supports("detection")
+        assert callable(head.build) and "threshold" in head.description
 
 
 def test_heatmap_build_returns_a_thresholded_head_with_a_heatmap():
     import torch
 
-    [head_spec] = load_manufacturing_module().cnnstudio_heads()
-    head = head_spec.build((8, 4, 4), 2, {"threshold": 0.3})
+    head = manufacturing_heads()["heatmap"].build((8, 4, 4), 2, {"threshold": 0.3})
     assert float(head.threshold) == pytest.approx(0.3)
     predictions = head.predict(head(torch.randn(5, 8, 4, 4)))
     assert predictions["probabilities"].shape == (5, 2)
     assert predictions["heatmap"].shape == (5, 4, 4)
 
 
-def test_the_plugin_manager_offers_the_dataset_and_the_heatmap_head():
+def test_defect_map_is_one_value_per_input_pixel_and_its_map_raises_the_score():
+    import torch
+
+    from cnnstudio.core.model.network import build_model
+
+    config = ModelConfig(input_size=32, conv_layers=[ConvLayer(4, pool=True), ConvLayer(8, pool=True)])
+    model = build_model(config, manufacturing_heads()["defect_map"].build, 2, {"threshold": 0.3}).eval()
+    assert float(model.head.threshold) == pytest.approx(0.3)
+    with torch.no_grad():
+        predictions = model.head.predict(model(torch.rand(5, 3, 32, 32)))
+        assert predictions["heatmap"].shape == (5, 32, 32)
+        # The map's strongest logits enter the class layer: a larger map evidence lowers p(class 0).
+        model.head.fc.weight.zero_()
+        model.head.fc.bias.zero_()
+        model.head.fc.weight[1, -1] = 1.0
+        model.head.out.bias.fill_(4.0)
+        raised = model.head.predict(model(torch.rand(5, 3, 32, 32)))["score"]
+        model.head.out.bias.fill_(-4.0)
+        lowered = model.head.predict(model(torch.rand(5, 3, 32, 32)))["score"]
+    assert bool((raised > lowered).all())
+
+
+def test_the_plugin_manager_offers_the_dataset_and_both_defect_heads():
     manager = get_plugin_manager()
-    assert manager.dataset("manufacturing.surfaces").default_head == "heatmap"
-    assert "heatmap" in [head.id for head in manager.heads_for_task("defect")]
+    assert manager.dataset("manufacturing.surfaces").default_head == "defect_map"
+    assert {"defect_map", "heatmap"} <= {head.id for head in manager.heads_for_task("defect")}
 
 
 def tiny_config(head: str) -> RunConfig:
@@ -44,7 +71,7 @@ def tiny_config(head: str) -> RunConfig:
                      seed=1, device="cpu", threads=1).validate()
 
 
-@pytest.mark.parametrize(("head", "expected"), [("classification", "classification"), ("", "heatmap")])
+@pytest.mark.parametrize(("head", "expected"), [("classification", "classification"), ("heatmap", "heatmap"), ("", "defect_map")])
 def test_tiny_surfaces_run_trains_end_to_end_with_the_chosen_or_default_head(tmp_path, head, expected):
     finished = train_run(tiny_config(head), runs_root=tmp_path / "runs")
     assert finished.reason == "completed" and finished.epochs_run == 2

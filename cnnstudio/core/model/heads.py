@@ -80,10 +80,17 @@ class Head(nn.Module):
     and ``global_pool`` (the model config's) besides the user's. Metrics are
     higher-is-better unless their name ends in ``loss``; ``primary_metric``
     picks the best checkpoint (it is looked up with a ``val_`` prefix).
+
+    A head that needs the backbone's finer maps (a decoder back to input
+    resolution) sets ``skip_features = True`` and implements
+    ``attach_skips(shapes)``: the model calls it once after building the head
+    with each stage's (channels, height, width), finest first, and ``forward``
+    then receives ``(features, skips)``.
     """
 
     task: str = "classification"
     primary_metric: str = "accuracy"
+    skip_features: bool = False
     class_weights: torch.Tensor  # a buffer, registered in __init__
 
     def __init__(self, num_classes: int) -> None:
@@ -94,6 +101,10 @@ class Head(nn.Module):
 
     def set_class_weights(self, weights: torch.Tensor) -> None:
         self.class_weights = weights.to(self.class_weights)
+
+    def attach_skips(self, shapes: list[tuple[int, int, int]]) -> None:
+        """Build the layers that read the skip features (only called when ``skip_features``)."""
+        raise NotImplementedError
 
     def loss(self, outputs: Any, targets: Targets) -> torch.Tensor:
         raise NotImplementedError

@@ -74,6 +74,13 @@ def feature_shape(config: ModelConfig) -> tuple[int, int, int]:
     return layer_shapes(config)[-1][2]
 
 
+def skip_shapes(config: ModelConfig) -> list[tuple[int, int, int]]:
+    """(channels, height, width) of each stage's last map before it is pooled, finest first."""
+    shapes = layer_shapes(config)
+    return [shapes[index - 1][2] for index, (_, module, _) in enumerate(shapes)
+            if index > 0 and isinstance(module, (nn.MaxPool2d, nn.AvgPool2d))]
+
+
 class CNNModel(nn.Module):
     """Normalise -> backbone -> dropout -> head. Input: (N, 3, H, W) float in [0, 1]."""
 
@@ -106,8 +113,21 @@ class CNNModel(nn.Module):
         """The backbone's feature map (N, C, h, w) for images in [0, 1]."""
         return self.backbone(self.normalize(images))
 
+    def features_and_skips(self, images: torch.Tensor) -> tuple[torch.Tensor, list[torch.Tensor]]:
+        """The feature map and each stage's last map before pooling (finest first), see ``skip_shapes``."""
+        x = self.normalize(images)
+        skips = []
+        for module in self.backbone.children():
+            if isinstance(module, (nn.MaxPool2d, nn.AvgPool2d)):
+                skips.append(x)
+            x = module(x)
+        return x, skips
+
     def forward(self, images: torch.Tensor) -> Any:
-        return self.head(self.dropout(self.features(images)))
+        if not getattr(self.head, "skip_features", False):
+            return self.head(self.dropout(self.features(images)))
+        features, skips = self.features_and_skips(images)
+        return self.head(self.dropout(features), skips)
 
     def conv_layers(self) -> list[tuple[str, nn.Conv2d]]:
         return [(name, module) for name, module in self.backbone.named_children() if isinstance(module, nn.Conv2d)]
@@ -141,4 +161,6 @@ def build_model(
     """
     options = {"global_pool": config.global_pool, **(head_options or {}), "input_size": config.input_size}
     head = head_build(feature_shape(config), num_classes, options)
+    if getattr(head, "skip_features", False):
+        head.attach_skips(skip_shapes(config))
     return CNNModel(config, head, mean=mean, std=std)

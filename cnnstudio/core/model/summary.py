@@ -22,7 +22,7 @@ from torch import nn
 from cnnstudio.core.config import ModelConfig
 from cnnstudio.core.errors import ConfigError
 from cnnstudio.core.model.heads import ClassificationHead
-from cnnstudio.core.model.network import layer_shapes
+from cnnstudio.core.model.network import layer_shapes, skip_shapes
 
 BYTES_PER_VALUE = 4  # float32
 EXAMPLE_BATCH = 10  # the lesson's batch of 10 images, used to explain the view() bug
@@ -160,12 +160,13 @@ def _summarize(
     flatten_size = channels * height * width if global_pool == "none" else channels
     head = None
     if head_build is not None and not problems:
-        head = _build_head(head_build, feature, num_classes, {**options, "input_size": config.input_size})
+        head = _build_head(head_build, feature, num_classes, {**options, "input_size": config.input_size},
+                           skip_shapes(config))
     if head is not None and not isinstance(head, ClassificationHead):
         # A plugin head takes the feature map itself and shows its own layers.
         if config.dropout > 0:
             rows.append(LayerRow("dropout", "Dropout", feature, 0, 0, _values(feature) * BYTES_PER_VALUE))
-        rows += head_rows(head, feature)
+        rows += head_rows(head, feature, skip_shapes(config) if getattr(head, "skip_features", False) else None)
     else:
         if global_pool == "none":
             rows.append(LayerRow("flatten", "Flatten", (flatten_size,), 0, 0, flatten_size * BYTES_PER_VALUE))
@@ -187,20 +188,30 @@ def _summarize(
 REAL_HEAD_FALLBACK_VALUES = 2**22
 
 
-def _build_head(head_build: Any, feature: tuple[int, int, int], num_classes: int, options: dict[str, Any]) -> Any:
+def _build_head(head_build: Any, feature: tuple[int, int, int], num_classes: int, options: dict[str, Any],
+                skips: list[tuple[int, int, int]]) -> Any:
     """``head_build``'s head on the current (meta) device; a head that needs real tensors to be built
     (a plugin's ``.tolist()``, say) is built on the CPU instead, when its feature map is small."""
     try:
-        return head_build(feature, num_classes, options)
+        return _with_skips(head_build(feature, num_classes, options), skips)
     except Exception:  # noqa: BLE001 - any failure on meta: retry for real, or report the original error
         if _values(feature) * max(num_classes, 1) > REAL_HEAD_FALLBACK_VALUES:
             raise
     with torch.device("cpu"):
-        return head_build(feature, num_classes, options)
+        return _with_skips(head_build(feature, num_classes, options), skips)
 
 
-def head_rows(head: nn.Module, feature: tuple[int, int, int]) -> list[LayerRow]:
-    """One ``head.<name>`` row per layer of a (plugin) head, with the shapes of one forward pass.
+def _with_skips(head: Any, skips: list[tuple[int, int, int]]) -> Any:
+    """``head``, with its skip layers attached when it reads the backbone's finer maps (as build_model does)."""
+    if getattr(head, "skip_features", False):
+        head.attach_skips(skips)
+    return head
+
+
+def head_rows(head: nn.Module, feature: tuple[int, int, int],
+              skips: list[tuple[int, int, int]] | None = None) -> list[LayerRow]:
+    """One ``head.<name>`` row per layer of a (plugin) head, with the shapes of one forward pass
+    (given ``skips``, the shapes of the skip features a ``skip_features`` head also reads).
 
     The pass runs on the head's own device (``meta`` inside ``summarize``: nothing is computed); a head
     whose forward pass cannot run there still gets its rows, with the shapes left empty.
@@ -220,7 +231,10 @@ def head_rows(head: nn.Module, feature: tuple[int, int, int]) -> list[LayerRow]:
     sample = torch.zeros(1, *feature, device=device)  # on meta inside summarize: no memory
     try:
         with torch.no_grad():
-            head.eval()(sample)
+            if skips is None:
+                head.eval()(sample)
+            else:
+                head.eval()(sample, [torch.zeros(1, *shape, device=device) for shape in skips])
     except (NotImplementedError, RuntimeError, TypeError, ValueError):
         if not sample.is_meta:
             raise
