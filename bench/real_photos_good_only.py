@@ -99,12 +99,12 @@ def _save(pixels: np.ndarray, path: Path) -> None:
 
 
 def train_and_score(name: str, train: Path, heldout: Path, epochs: int | None, threads: int, runs: Path,
-                    seed: int) -> dict[str, Any]:
+                    seed: int, head: str = "") -> dict[str, Any]:
     """Train one scenario with the defaults and score it on the held-out folder."""
     _, defects = SCENARIOS[name]
     config = RunConfig(
         dataset=DatasetConfig(id=str(train), options={"size": SIZE, "defects": defects}),
-        head=HeadConfig(id="heatmap"), seed=seed, device="cpu", threads=threads,
+        head=HeadConfig(id=head), seed=seed, device="cpu", threads=threads,
     )
     config = apply_preset(config, "recommended")
     training = config.training if epochs is None else dataclasses.replace(config.training, epochs=epochs)
@@ -144,6 +144,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--test", type=int, default=300)
     parser.add_argument("--epochs", type=int, help="default: the recommended preset's")
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--head", default="", help="head id (default: the folder's default head)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", type=Path, help="keep folders and runs here (default: a temp dir)")
     args = parser.parse_args(argv)
@@ -157,7 +158,7 @@ def main(argv: list[str] | None = None) -> int:
             train = out / ("few_real" if with_defects else "good_only")
             if not train.exists():
                 write_scratches(train, args.good, args.scratched if with_defects else 0, "train", args.seed)
-            rows.append(train_and_score(name, train, heldout, args.epochs, args.threads, out / "runs", args.seed))
+            rows.append(train_and_score(name, train, heldout, args.epochs, args.threads, out / "runs", args.seed, args.head))
             row = rows[-1]
             print(f"{row['scenario']:14} epochs {row['epochs']:3d}  train {row['train_s']:5.0f}s  "
                   f"val AUC {row['val_auc']:.3f}  held-out AUC {row['heldout_auc']:.3f} (n={row['heldout_n']})  "

@@ -9,6 +9,12 @@ judging by file names only (a few hundred directory entries at most), and
 leaves MVTec-AD style (train/good, test/...) and YOLO style (images/,
 labels/) folders to the plugins that understand them. Nothing is decoded
 until the dataset is loaded.
+
+A folder with one class sub-folder only (``good/``, say: the parts that
+passed, with no defect to show) cannot train a classifier; it opens as a
+defect dataset instead, and loads with one synthetic defect painted on a
+copy of each image (plugins/_synthetic_anomalies.py), so the defect-map head
+learns to find what differs from the good images.
 """
 
 from __future__ import annotations
@@ -17,7 +23,15 @@ import os
 from pathlib import Path
 from typing import Any
 
-from cnnstudio.plugin_api import IMAGE_EXTENSIONS, DatasetSpec, class_order, folder_dataset_id, folder_options, hookimpl
+from cnnstudio.plugin_api import (
+    IMAGE_EXTENSIONS,
+    DatasetSpec,
+    class_order,
+    folder_dataset_id,
+    folder_options,
+    hookimpl,
+    private_module,
+)
 
 # Claims any folder of class sub-folders, so it is asked after specialised layouts.
 PLUGIN_PRIORITY = 100
@@ -47,6 +61,8 @@ def cnnstudio_open_folder(path: Path) -> DatasetSpec | None:
     class_names = _classes_with_images(path, subfolders)
     if not class_names:
         return None
+    if len(class_names) == 1:
+        return _good_images_only(path, class_names[0])
     return DatasetSpec(
         id=folder_dataset_id(path),
         title=path.name or str(path),
@@ -60,6 +76,38 @@ def cnnstudio_open_folder(path: Path) -> DatasetSpec | None:
         options=folder_options(),
         load=lambda options: _load(path, options),
     )
+
+
+def _good_images_only(path: Path, name: str) -> DatasetSpec:
+    """The spec of a folder with one class of (good) images: an anomaly model on synthetic defects."""
+    return DatasetSpec(
+        id=folder_dataset_id(path),
+        title=path.name or str(path),
+        domain="Own images",
+        description=(
+            f"Your images in {path}: one class sub-folder only ({name}), so they are taken as the good "
+            f"ones. A copy of each gets a synthetic defect (a thin scar or a patch of other texture), "
+            f"and the model learns to find and mark what differs. Add a second sub-folder to train a "
+            f"classifier instead."
+        ),
+        task="defect",
+        default_head="defect_map",
+        class_names=(name, "defect"),
+        options=folder_options(),
+        load=lambda options: _load_good_only(path, name, options),
+    )
+
+
+def _load_good_only(path: Path, name: str, options: dict[str, Any]) -> Any:
+    import dataclasses
+
+    from cnnstudio.plugin_api import import_class_folders, resolve_folder_size
+
+    policy = str(options["resize"])
+    good = import_class_folders(path, size=resolve_folder_size(options["size"], path, policy), policy=policy,
+                                min_classes=1)
+    good = dataclasses.replace(good, class_names=[name, "defect"])
+    return private_module(__file__, "_synthetic_anomalies").with_synthetic_defects(good)
 
 
 def _load(path: Path, options: dict[str, Any]) -> Any:

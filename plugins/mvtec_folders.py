@@ -31,7 +31,9 @@ defects and keeps those for scoring: the synthetic images are marked
 training-only and the real defects evaluation-only (ImageSet.split_roles),
 so validation and test measure real defects that training never saw;
 ``train_and_synthetic`` trains on the real defects and synthetic ones
-(training-only), so validation still scores real defects.
+(training-only), so validation still scores real defects. The default,
+``auto``, is ``train_and_synthetic`` when the real defects are fewer than
+a tenth of the good images (without ``defect_types``), else ``train``.
 
 Decoded images are not cached on disk (unlike the class-folder import).
 """
@@ -62,8 +64,12 @@ PLUGIN_PRIORITY = 60
 LAYOUT = "MVTec-AD: train/good/, test/<defect type>/, optional ground_truth/<defect type>/<name>_mask.png"
 GOOD = "good"
 # The ``defects`` option: what the real defect images are for.
-DEFECT_USES = ("train", "train_and_synthetic", "evaluate_only")
+DEFECT_USES = ("auto", "train", "train_and_synthetic", "evaluate_only")
 SYNTHETIC_SEED = 0
+# ``defects = auto`` adds synthetic defects when the real ones are fewer than this share of the good
+# images. Measured on hairline scratches, 15 real among 300 good (bench/hairline_scratches.py):
+# held-out AUROC 0.60 from the real ones alone, 0.81 with synthetic ones added.
+FEW_REAL_SHARE = 0.1
 
 
 @hookimpl
@@ -84,21 +90,22 @@ def cnnstudio_open_folder(path: Path) -> DatasetSpec | None:
             f"ground_truth/<defect type>/<name>_mask.png (optional). Defect types: {shown}."
         ),
         task="defect",
-        default_head="heatmap",
+        default_head="defect_map",
         class_names=(GOOD, "defect"),
         options=folder_options() + (
             DatasetOption("defect_types", False, "one class per defect type instead of a single 'defect' class"),
             DatasetOption(
-                "defects", "train",
-                "train: learn from the real defect images (a folder without any learns from synthetic "
-                "defects painted on its good images); train_and_synthetic: learn from both; evaluate_only: "
-                "train on good images and synthetic defects, and keep the real ones to score validation and test",
+                "defects", "auto",
+                "auto: learn from the real defect images, adding synthetic defects painted on the good images "
+                "when the real ones are fewer than a tenth of the good ones (or missing); train: the real "
+                "ones only; train_and_synthetic: both; evaluate_only: train on good images and synthetic "
+                "defects, and keep the real ones to score validation and test",
                 choices=DEFECT_USES,
             ),
         ),
         load=lambda options: load_mvtec(
             path, _size(options, path), str(options["resize"]), bool(options["defect_types"]),
-            str(options.get("defects", "train")),
+            str(options.get("defects", "auto")),
         ),
     )
 
@@ -144,7 +151,7 @@ def _image_files(folder: Path) -> list[Path]:
 
 
 def load_mvtec(
-    root: Path, size: int = 64, policy: str = "pad", defect_types: bool = False, defects: str = "train"
+    root: Path, size: int = 64, policy: str = "pad", defect_types: bool = False, defects: str = "auto"
 ) -> Any:
     """Load an MVTec-AD category folder into an ImageSet (see the module docstring)."""
     import torch
@@ -176,7 +183,11 @@ def load_mvtec(
         kinds.append(kind)
         sources.append(str(image_path))
 
-    synthetic = defects != "train" or all(kind == GOOD for kind in kinds)
+    real = sum(kind != GOOD for kind in kinds)
+    if defects == "auto":
+        few = real < FEW_REAL_SHARE * (len(kinds) - real) and not defect_types
+        defects = "train_and_synthetic" if few and real else "train"
+    synthetic = defects != "train" or real == 0
     if synthetic and defect_types:
         raise DatasetError(
             f"{root}: defect_types needs real defect images to train on; turn it off to learn from "

@@ -57,3 +57,13 @@ def test_imageset_checks_and_subsets_its_split_roles():
         ImageSet(images, torch.zeros(4), ["good"], name="x", split_roles=torch.tensor([0, 1, 2, 3]))
     with pytest.raises(DatasetError, match="expected 4 split roles"):
         ImageSet(images, torch.zeros(4), ["good"], name="x", split_roles=torch.tensor([0, 1]))
+
+
+def test_the_all_split_scores_every_image_but_those_made_only_to_train_on():
+    from cnnstudio.core.config import TrainingConfig
+    from cnnstudio.core.evaluate.evaluation import split_indices
+
+    labels = torch.tensor([0, 0, 1, 1, 0, 1])
+    roles = torch.tensor([ANY_SPLIT, ANY_SPLIT, EVAL_ONLY, TRAIN_ONLY, ANY_SPLIT, TRAIN_ONLY])
+    assert split_indices(TrainingConfig(), 0, labels, "all", roles).tolist() == [0, 1, 2, 4]
+    assert split_indices(TrainingConfig(), 0, labels, "all").tolist() == list(range(6))

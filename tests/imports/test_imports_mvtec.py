@@ -24,7 +24,7 @@ def test_mvtec_folder_opens_as_a_defect_dataset_with_the_heatmap_head(tmp_path):
     assert spec.id == f"folder:{root}" and spec.title == "bottle"
     assert spec.task == "defect" and spec.default_head == "defect_map"
     assert spec.class_names == ("good", "defect")
-    assert spec.resolve_options() == {"size": "auto", "resize": "pad", "defect_types": False, "defects": "train"}
+    assert spec.resolve_options() == {"size": "auto", "resize": "pad", "defect_types": False, "defects": "auto"}
     assert "train/good/" in spec.description and "crack, scratch" in spec.description
 
 

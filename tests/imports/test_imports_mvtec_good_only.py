@@ -30,7 +30,7 @@ def good_only(root, count=6):
 def test_a_folder_of_good_images_only_loads_with_one_synthetic_defect_per_good_image(tmp_path):
     root = good_only(tmp_path / "tile")  # train/good/ alone: no test/ folder at all
     spec = get_plugin_manager().open_folder(root)
-    assert spec.task == "defect" and spec.default_head == "heatmap" and "none found yet" in spec.description
+    assert spec.task == "defect" and spec.default_head == "defect_map" and "none found yet" in spec.description
     data = load(root, size=32)
     assert data.class_names == ["good", "defect"]
     assert data.labels.tolist() == [0] * 6 + [1] * 6
@@ -71,15 +71,26 @@ def test_train_and_synthetic_trains_on_both_and_validates_on_real_defects_only(t
 
 
 def test_default_keeps_training_on_real_defects_without_synthetic_ones(tmp_path):
-    data = load(make_mvtec(tmp_path / "bottle"), size=32)
+    data = load(make_mvtec(tmp_path / "bottle"), size=32)  # 5 real defects among 7 good: plenty
     assert len(data) == 12 and data.split_roles is None
+
+
+def test_default_adds_synthetic_defects_when_the_real_ones_are_few(tmp_path):
+    root = good_only(make_mvtec(tmp_path / "bottle"), count=60)  # 5 real defects among 62 good
+    data = load(root, size=32)
+    synthetic = [s for s in data.sources if s.endswith("#synthetic")]
+    assert len(data) == 62 + 5 + 62 and len(synthetic) == 62
+    assert data.split_roles.tolist() == [ANY_SPLIT] * 67 + [TRAIN_ONLY] * 62
+    assert len(load(root, size=32, defects="train")) == 67
+    # One class per defect type needs real images per type: auto then keeps to the real ones.
+    assert len(load(root, size=32, defect_types=True)) == 67
 
 
 def test_defect_types_without_real_defects_to_train_on_is_an_error_naming_the_folder(tmp_path):
     root = good_only(tmp_path / "tile")
     with pytest.raises(DatasetError, match=f"{root}: defect_types needs real defect images"):
         load(root, defect_types=True)
-    with pytest.raises(ConfigError, match="dataset.options.defects must be one of train, train_and_synthetic, evaluate_only"):
+    with pytest.raises(ConfigError, match="dataset.options.defects must be one of auto, train, train_and_synthetic, evaluate_only"):
         load(make_mvtec(tmp_path / "bottle"), defects="synthetic")
 
 

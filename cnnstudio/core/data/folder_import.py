@@ -41,6 +41,7 @@ def import_class_folders(
     cache_dir: Path | None = None,
     progress: Callable[[int, int], None] | None = None,
     use_cache: bool = True,
+    min_classes: int = 2,
 ) -> ImageSet:
     """Load every image under ``root``'s class sub-folders into an ImageSet.
 
@@ -48,7 +49,8 @@ def import_class_folders(
     overrides where the decoded-image cache lives (default: see
     ``folder_cache.default_cache_root``); ``use_cache=False`` neither reads
     nor writes it. Raises DatasetError naming the folder when it is missing,
-    has no class sub-folders, or fewer than two classes with a usable image.
+    has no class sub-folders, or fewer than ``min_classes`` classes with a usable
+    image (a folder of good images alone, for an anomaly model, needs one).
     """
     root = Path(root).expanduser().absolute()
     if policy not in RESIZE_POLICIES:
@@ -99,7 +101,7 @@ def import_class_folders(
                               or len(failures_by_key) != len(known_failures)):
         cache.save(images_by_key, failures_by_key)
 
-    class_names, labels = _drop_empty_classes(root, list(files_by_class), labels, skipped)
+    class_names, labels = _drop_empty_classes(root, list(files_by_class), labels, skipped, min_classes)
     stacked = torch.stack(kept_images) if kept_images else torch.empty(0, 3, size, size, dtype=torch.uint8)
     return ImageSet(
         images=stacked,  # (N, 3, size, size) uint8
@@ -168,15 +170,15 @@ def _decode_one(path: Path, size: int, policy: str) -> torch.Tensor | _Unreadabl
 
 
 def _drop_empty_classes(
-    root: Path, class_names: list[str], labels: list[int], skipped: list[SkippedFile]
+    root: Path, class_names: list[str], labels: list[int], skipped: list[SkippedFile], min_classes: int = 2
 ) -> tuple[list[str], list[int]]:
-    """Leave out classes without a usable image (listed in ``skipped``); need two left."""
+    """Leave out classes without a usable image (listed in ``skipped``); need ``min_classes`` left."""
     counts = [0] * len(class_names)
     for label in labels:
         counts[label] += 1
     empty = [name for name, count in zip(class_names, counts) if count == 0]
     usable = [name for name, count in zip(class_names, counts) if count > 0]
-    if len(usable) < 2:
+    if len(usable) < min_classes or not usable:
         detail = f"; empty or unreadable: {', '.join(empty)}" if empty else ""
         found = f"only {usable[0]!r} has images" if usable else "none has a readable image"
         unreadable = [f"{Path(item.path).relative_to(root) if Path(item.path).is_relative_to(root) else item.path}"
@@ -184,7 +186,8 @@ def _drop_empty_classes(
         more = f" and {len(skipped) - 5} more" if len(skipped) > 5 else ""
         files = f". Unreadable files: {'; '.join(unreadable)}{more}" if unreadable else ""
         raise DatasetError(
-            f"{root}: need at least two class sub-folders with images, {found}{detail}{files}"
+            f"{root}: need at least {'two class sub-folders' if min_classes > 1 else 'one class sub-folder'} "
+            f"with images, {found}{detail}{files}"
         )
     for name in empty:
         skipped.append(SkippedFile(str(root / name), "class folder has no readable images; class left out"))

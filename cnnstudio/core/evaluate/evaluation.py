@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import torch
 
-from cnnstudio.core.data.imageset import ImageSet
+from cnnstudio.core.data.imageset import TRAIN_ONLY, ImageSet
 from cnnstudio.core.data.splits import resize_images, split_by_role
 from cnnstudio.core.errors import ConfigError
 from cnnstudio.core.evaluate import metrics as metric_fns
@@ -178,8 +178,9 @@ def split_indices(
     """The indices of ``split`` exactly as the trainer drew them (``roles``: the ImageSet's split_roles)."""
     if split not in SPLITS:
         raise ConfigError(f"split must be one of {', '.join(SPLITS)}, got {split!r}")
-    if split == "all":
-        return torch.arange(len(labels))
+    if split == "all":  # every image the dataset has, less those made only to train on (synthetic defects)
+        everything = torch.arange(len(labels))
+        return everything if roles is None else everything[torch.as_tensor(roles).reshape(-1) != TRAIN_ONLY]
     train, val, test = split_by_role(
         labels, roles, config_training.val_fraction, config_training.test_fraction, seed
     )
