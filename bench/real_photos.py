@@ -115,9 +115,10 @@ from cnnstudio.core.model.presets import apply_preset  # noqa: E402
 from cnnstudio.host.manager import get_plugin_manager  # noqa: E402
 
 # name -> (writer, head id, seed offset); documents_masks writes the same crops as documents. Logos train
-# with the YOLO folders' default head, ``boxes`` (--logos-head box for the one-box head measured before).
+# with the YOLO folders' default head, ``boxes`` (--logos-head box for the one-box head measured before);
+# defects with the MVTec folders' default, ``defect_map`` (--defects-head heatmap for the coarse map).
 DATASETS: dict[str, tuple[Callable[..., dict[str, int]], str, int]] = {
-    "defects": (layouts.write_mvtec, "heatmap", 0),
+    "defects": (layouts.write_mvtec, "defect_map", 0),
     "documents": (layouts.write_documents, "classification", 10),
     "documents_masks": (layouts.write_documents_mvtec, "heatmap", 10),
     "logos": (layouts.write_yolo, "boxes", 20),
@@ -289,6 +290,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--sheets", action="store_true", help="save /tmp/real_photos_<name>.png contact sheets")
     parser.add_argument("--only", nargs="*", choices=list(DATASETS), help="train only these datasets")
+    parser.add_argument("--defects-head", choices=("defect_map", "heatmap"), default="defect_map")
     parser.add_argument("--logos-head", choices=("boxes", "box"), default="boxes",
                         help="head for logos: boxes (every logo, the default) or box (one box per image)")
     args = parser.parse_args(argv)
@@ -305,7 +307,7 @@ def main(argv: list[str] | None = None) -> int:
         rows = []
         for name in args.only or list(DATASETS):
             size, epochs = args.size or SETTINGS[name]["size"], args.epochs or SETTINGS[name]["epochs"]
-            head = args.logos_head if name == "logos" else None
+            head = {"logos": args.logos_head, "defects": args.defects_head}.get(name)
             rows.append(train_and_evaluate(name, composed[name], size, epochs, args.threads, out / "runs", args.seed, head))
         print_table(rows)
         print(f"total {time.perf_counter() - started:.0f}s")

@@ -11,13 +11,16 @@ from cnnstudio.app.runner import load_run_model, prepare
 from cnnstudio.core.evaluate.evaluation import split_indices
 
 
-def train_tiny(base: Path, dataset: str, count: int = 120, options: dict | None = None) -> Path:
-    """Train a one-epoch tiny model on ``dataset`` under ``base``; returns its run folder.
+def train_tiny(base: Path, dataset: str, count: int = 120, options: dict | None = None, head: str = "") -> Path:
+    """Train a one-epoch tiny model on ``dataset`` (with ``head``, else its default) under ``base``; returns
+    its run folder.
 
     Dataset images are 24x24 and the model's input is 16x16, so every export is checked
     through its own resize, not only at the input size.
     """
-    return train_tiny_run(base, dataset, seed=3, count=count, size=24, input_size=16, options=options)
+    extra = f'\n[head]\nid = "{head}"' if head else ""
+    return train_tiny_run(base, dataset, seed=3, count=count, size=24, input_size=16, options=options,
+                          extra_toml=extra)
 
 
 def validation_images(run: Path) -> tuple[torch.Tensor, torch.Tensor]:

@@ -1,5 +1,5 @@
-"""Exports of classifiers (five and two classes) and a heat-map (defect) run: parity, the saved threshold,
-any input size."""
+"""Exports of classifiers (five and two classes) and defect runs (the default defect map, whose decoder
+reads the backbone's skip features, and the coarse heat map): parity, the saved threshold, any input size."""
 
 from __future__ import annotations
 
@@ -29,7 +29,9 @@ def runs(tmp_path_factory) -> dict[str, Path]:
     set_run_threshold(two_class, TWO_CLASS_THRESHOLD)
     defects = train_tiny(tmp_path_factory.mktemp("export_surfaces"), "manufacturing.surfaces", count=160)
     set_run_threshold(defects, THRESHOLD)
-    return {"classification": classifier, "two_class": two_class, "heatmap": defects}
+    coarse = train_tiny(tmp_path_factory.mktemp("export_coarse"), "manufacturing.surfaces", count=160, head="heatmap")
+    set_run_threshold(coarse, THRESHOLD)
+    return {"classification": classifier, "two_class": two_class, "heatmap": defects, "coarse_heatmap": coarse}
 
 
 @pytest.fixture(scope="module")
@@ -44,7 +46,7 @@ def run_artifact(path: Path, images_hwc: torch.Tensor) -> list[torch.Tensor]:
     return list(torch.jit.load(str(path))(images_hwc))
 
 
-@pytest.mark.parametrize("kind", ["classification", "two_class", "heatmap"])
+@pytest.mark.parametrize("kind", ["classification", "two_class", "heatmap", "coarse_heatmap"])
 @pytest.mark.parametrize("fmt", ["onnx", "torchscript"])
 def test_parity_passes_and_the_report_is_written_next_to_the_file(exported, runs, kind, fmt) -> None:
     path, report = exported[(kind, fmt)]
@@ -58,7 +60,9 @@ def test_parity_passes_and_the_report_is_written_next_to_the_file(exported, runs
     assert data["model"]["input_size"] == 16
     assert data["model"]["outputs"][:3] == ["logits", "probabilities", "decision"]
     assert "PASSED" in report.text()
-    if kind == "heatmap":
+    head_id = RunFolder(runs[kind]).read_info()["head_id"]
+    assert head_id == {"heatmap": "defect_map", "coarse_heatmap": "heatmap"}.get(kind, "classification")
+    if kind in ("heatmap", "coarse_heatmap"):
         assert data["model"]["threshold"] == pytest.approx(THRESHOLD)
         assert data["model"]["outputs"][3:] == ["score", "heatmap"]
     elif kind == "two_class":

@@ -7,6 +7,7 @@ import torch
 from gradcam_helpers import corner_images, tiny_config
 
 from cnnstudio.bundled_plugins._box_head import build_box_head
+from cnnstudio.bundled_plugins._defect_map_head import build_defect_map_head
 from cnnstudio.bundled_plugins._heatmap_head import build_heatmap_head
 from cnnstudio.core.errors import ConfigError
 from cnnstudio.core.evaluate.gradcam import default_gradcam_layer, grad_cam
@@ -30,7 +31,7 @@ def test_maps_have_the_input_size_and_lie_in_unit_range_for_every_layer():
         assert torch.allclose(cams.flatten(1).amax(1)[nonzero], torch.ones(int(nonzero.sum())))
 
 
-@pytest.mark.parametrize("build", [build_heatmap_head, build_box_head])
+@pytest.mark.parametrize("build", [build_heatmap_head, build_box_head, build_defect_map_head])
 def test_heads_with_tuple_outputs_are_explained_through_their_probabilities(build):
     model = untrained(build, num_classes=2)
     images, _ = corner_images(4, seed=2)
