@@ -79,3 +79,30 @@ def test_tiny_surfaces_run_trains_end_to_end_with_the_chosen_or_default_head(tmp
     assert RunFolder(finished.run_dir).read_info()["head_id"] == expected
     model = load_run_model(finished.run_dir)
     assert model.config.dataset.id == "manufacturing.surfaces"
+
+
+def test_defect_map_learns_the_share_of_defect_pixels_and_shows_the_map_with_half_its_prior_removed():
+    import math
+
+    import torch
+
+    from cnnstudio.core.model.heads import Targets
+    from cnnstudio.core.model.network import build_model
+
+    config = ModelConfig(input_size=32, conv_layers=[ConvLayer(4, pool=True), ConvLayer(8, pool=True)])
+    model = build_model(config, manufacturing_heads()["defect_map"].build, 2, {})
+    masks = torch.zeros(4, 32, 32)
+    masks[1, 10, :] = 1  # a 1 px line on one image of four: 32 of 4096 pixels
+    targets = Targets(labels=torch.tensor([0, 1, 0, 0]), masks=masks)
+    images = torch.rand(4, 3, 32, 32)
+    for _ in range(200):
+        model.head.loss(model(images), targets)
+    share = float(model.head.defect_pixel_share)
+    assert share == pytest.approx(32 / 4096, rel=0.01)
+    assert "head.defect_pixel_share" in model.state_dict()  # saved with the weights
+    model.eval()
+    with torch.no_grad():
+        logits, map_logits = model(images)
+        shown = model.head.predict((logits, map_logits))["heatmap"]
+    offset = 0.5 * math.log((1 - share) / share)
+    assert torch.allclose(shown, (map_logits[:, 0] - offset).sigmoid(), atol=1e-5)
