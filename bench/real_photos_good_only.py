@@ -14,7 +14,8 @@ painted in (``paint_defect``'s "scratch", mask 0.5-3% of the image):
 - train_and_synthetic: the few_real folder, trained on its real scratches and
   synthetic defects.
 
-Each trains through ``cnnstudio.app.runner.train_run`` (preset "recommended",
+Each trains through ``cnnstudio.app.runner.train_run`` (preset "recommended", ``--head`` or the folder's
+default head,
 model.input_size 128, CPU) and is scored on one held-out folder of
 ``--test`` crops from the held-out texture regions, a third of them scratched
 (split "all" of that folder loaded with the default ``defects = train``, so
@@ -30,6 +31,10 @@ Measured 2026-12-05, CPU, 2 cores shared with two other jobs (load 4-6.5), seed 
     few_real (train)      108 s   0.861      0.687       0.925  0.500  0.685
     evaluate_only         131 s   0.800      0.746       1.000  0.469  0.641
     train_and_synthetic    22 s   0.750      0.665       0.957  0.483  0.703   (time looks wrong; not rerun)
+
+With the defect_map head (the default since), 2026-12-05, load ~1, same data::
+
+    good_only             106 s   0.687      0.711       0.999  0.508  0.614   (pixel IoU 0.144)
 
 Goals not reached (0.90 good only, 0.95 with 15 real): brick is solved from good images alone,
 grass stays at chance and gravel near 0.7; the synthetic defects match or beat 15 real ones.

@@ -16,7 +16,9 @@ if [ -z "${DISPLAY:-}" ]; then
 fi
 unset QT_QPA_PLATFORM
 .venv/bin/python scripts/take_screenshots.py
-# Journeys 2-4 (your own class-folder, MVTec-AD and YOLO folders) and 8 (interrupted runs) save what the window shows as they go.
+# The journeys over your own folders (class folders, MVTec-AD, YOLO, every logo, good parts only, a 128 px texture)
+# and the interrupted runs save what the window shows as they go.
 QT_QPA_PLATFORM=xcb CNNSTUDIO_JOURNEY_SCREENSHOTS="$PWD/docs/screenshots" .venv/bin/python -m pytest -q -p no:cacheprovider \
   tests/journeys/test_journey_class_folders.py tests/journeys/test_journey_defects_and_logos.py \
-  tests/journeys/test_journey_interrupted_runs.py
+  tests/journeys/test_journey_interrupted_runs.py tests/journeys/test_journey_every_logo.py \
+  tests/journeys/test_journey_mvtec_good_only.py tests/journeys/test_journey_texture_resolution.py

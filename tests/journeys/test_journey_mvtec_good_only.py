@@ -16,7 +16,8 @@ from user_photos import _scratch, mvtec_category
 def test_good_parts_only_folder_trains_on_synthetic_defects_and_try_finds_a_scratch(qtbot, monkeypatch, tmp_path):
     category = mvtec_category(tmp_path / "MVTec" / "brick wall", good=30, test_good=0, scratched=0)
     assert sorted(p.name for p in category.iterdir()) == ["train"]  # good parts only, as in a factory
-    good_only_journey(qtbot, monkeypatch, tmp_path, category, category / "train" / "good" / "000.png")
+    good_only_journey(qtbot, monkeypatch, tmp_path, category, category / "train" / "good" / "000.png",
+                      "journey_good_only_try")
 
 
 def test_one_good_class_folder_trains_the_anomaly_model_too(qtbot, monkeypatch, tmp_path):
@@ -25,10 +26,10 @@ def test_one_good_class_folder_trains_the_anomaly_model_too(qtbot, monkeypatch, 
     parts.mkdir(parents=True)
     (category / "train" / "good").rename(parts / "good")
     assert sorted(p.name for p in parts.iterdir()) == ["good"]
-    good_only_journey(qtbot, monkeypatch, tmp_path, parts, parts / "good" / "000.png")
+    good_only_journey(qtbot, monkeypatch, tmp_path, parts, parts / "good" / "000.png", "")
 
 
-def good_only_journey(qtbot, monkeypatch, tmp_path: Path, folder: Path, photo: Path) -> None:
+def good_only_journey(qtbot, monkeypatch, tmp_path: Path, folder: Path, photo: Path, snapshot: str) -> None:
     studio = Studio.open(qtbot, monkeypatch, tmp_path / "home")
     window = studio.window
 
@@ -59,6 +60,8 @@ def good_only_journey(qtbot, monkeypatch, tmp_path: Path, folder: Path, photo: P
     assert "error" not in entry, entry
     assert "score" in entry and "threshold" in entry
     assert predict.overlay_label.isVisible() and not predict.overlay_label.pixmap().isNull()
+    if snapshot:
+        studio.snapshot(snapshot)
     # The map's peak, in the photo's own pixels, lies on the scratch.
     x, y = entry["peak"]
     ys, xs = np.nonzero(np.asarray(mask) > 0)
