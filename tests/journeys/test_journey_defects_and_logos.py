@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 from journey_driver import Studio
+from PIL import Image
 from user_photos import mvtec_category, yolo_folder
 
 from cnnstudio.core.evaluate.threshold import run_threshold
@@ -73,10 +74,12 @@ def test_mvtec_folder_shows_masks_trains_the_heatmap_head_sets_a_threshold_and_t
 
 
 def test_yolo_folder_shows_boxes_trains_the_boxes_head_by_default_and_try_draws_every_box(qtbot, monkeypatch, tmp_path):
-    folder = yolo_folder(tmp_path / "campagne 2026" / "logos")
+    folder = yolo_folder(tmp_path / "campagne 2026" / "logos", count=120)
     mine = tmp_path / "Downloads" / "poster.jpg"  # one frame kept out of the training folder
     mine.parent.mkdir()
     (folder / "images" / "frame_0039.jpg").replace(mine)
+    side = Image.open(mine).size[0]  # square frames
+    cx, cy, w, h = (float(v) * side for v in (folder / "labels" / "frame_0039.txt").read_text().split()[1:])
     (folder / "labels" / "frame_0039.txt").unlink()
     studio = Studio.open(qtbot, monkeypatch, tmp_path / "home")
     window = studio.window
@@ -89,7 +92,7 @@ def test_yolo_folder_shows_boxes_trains_the_boxes_head_by_default_and_try_draws_
     assert data.model.show_boxes
     studio.snapshot("journey_yolo_data")
 
-    run_dir = Path(studio.train(epochs=3))
+    run_dir = Path(studio.train(epochs=20))
     info = json.loads((run_dir / "run.json").read_text(encoding="utf-8"))
     assert info["head_id"] == "boxes"  # nothing chosen on the Model tab
 
@@ -102,9 +105,12 @@ def test_yolo_folder_shows_boxes_trains_the_boxes_head_by_default_and_try_draws_
     assert isinstance(entry["boxes"], list)
     for found in entry["boxes"]:
         x0, y0, x1, y1 = found["box"]
-        assert 0 <= x0 <= x1 <= 300 and 0 <= y0 <= y1 <= 300 and found["class"] == "logo"  # the photo's own pixels
-    strong = sum(1 for found in entry["boxes"] if found["score"] >= entry["threshold"])
+        assert 0 <= x0 <= x1 <= side and 0 <= y0 <= y1 <= side and found["class"] == "logo"  # the photo's own pixels
+    strong = [found["box"] for found in entry["boxes"] if found["score"] >= entry["threshold"]]
+    assert strong, entry["boxes"]
+    x0, y0, x1, y1 = strong[0]  # the poster's logo is found, and where it is
+    assert abs((x0 + x1) / 2 - cx) <= w / 4 and abs((y0 + y1) / 2 - cy) <= h / 4, (strong, cx, cy, w)
     assert predict.overlay_label.isVisible() and not predict.overlay_label.pixmap().isNull()
-    assert predict.overlay_title.text() == f"Boxes: {strong} at or above the threshold"
+    assert predict.overlay_title.text() == f"Boxes: {len(strong)} at or above the threshold"
     studio.snapshot("journey_yolo_try")
     assert not studio.messages, studio.messages

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 from journey_driver import Studio
+from PySide6.QtWidgets import QScrollArea
 from user_photos import crops, photo
 
 from cnnstudio.core.config import RunConfig
@@ -40,6 +41,10 @@ def test_a_128_px_texture_folder_keeps_its_resolution_and_the_model_tab_prices_a
     studio.wait_for(note.isVisible)
     assert "shrunk again to 64 px" in note.text and "2.0x smaller, a 2 px scratch becomes 1.0 px" in note.text
     studio.wait_for(lambda: "x the compute per image" in note.text)
+    scroll = note.parent()
+    while scroll is not None and not isinstance(scroll, QScrollArea):
+        scroll = scroll.parent()
+    scroll.ensureWidgetVisible(note)  # scrolled to it, as a person reading the form would
     studio.snapshot("journey_texture_input_cost")
 
     studio.tab(window.model_view)
