@@ -23,7 +23,7 @@ def test_panel_lists_domains_and_describes_the_selected_dataset(qtbot, controlle
     assert {domain for domain, _ in DOMAINS.values()} <= domains
     click_dataset(qtbot, panel, "manufacturing.surfaces")
     text = panel.description.toPlainText()
-    assert "Surface defects" in text and "Task: defect" in text and "Default head: heatmap" in text
+    assert "Surface defects" in text and "Task: defect" in text and "Default head: defect_map" in text
     assert set(panel.form.editors) == {"count", "size", "seed", "difficulty", "defect_rate", "defect_types", "textures"}
     assert panel.form.editors["defect_rate"].value() == pytest.approx(0.2)
 
