@@ -7,7 +7,8 @@ hole, or a cluster of contamination particles) at a random place, size,
 orientation and contrast, with its per-pixel mask. ``difficulty`` makes the
 defects smaller and fainter and the lighting, texture and noise more uneven.
 
-The plugin also registers the "heatmap" head (plugins/_heatmap_head.py).
+The plugin also registers the defect heads: "defect_map" (the default, a map at input resolution,
+plugins/_defect_map_head.py) and the coarse "heatmap" (plugins/_heatmap_head.py).
 Registration is cheap: NumPy and torch are imported only when a dataset is
 loaded or a head is built. This plugin talks to CNN Studio only through
 ``cnnstudio.plugin_api``.
@@ -43,8 +44,8 @@ DIFFICULTY = {
 DESCRIPTION = (
     "Visual inspection: is this close-up of a surface (brushed metal, woven fabric, wood, concrete) "
     "ok, or does it carry a defect - a scratch, crack, stain, dent or hole, or contamination? "
-    "Each defect image comes with a mask of the defect's pixels, which the 'heatmap' head learns "
-    "to point at. Defects are rare, as on a real line: with defect_rate 0.2 a model that calls "
+    "Each defect image comes with a mask of the defect's pixels, which the 'defect_map' head learns "
+    "to point at, pixel by pixel. Defects are rare, as on a real line: with defect_rate 0.2 a model that calls "
     "everything ok is already 80% accurate, so judge it by recall, F1 and ROC AUC, not accuracy. "
     "A class-weighted loss (training.class_balanced_loss, on by default) or balanced sampling "
     "keeps the rare class from being ignored. 'defect_types' asks for the kind of defect instead "
