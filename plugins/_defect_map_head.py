@@ -68,7 +68,7 @@ class DefectMapHead(Head):
         self.fc = nn.Linear(2 * channels + 1, num_classes)
         self.lateral = nn.ModuleList()
         self.refine = nn.ModuleList()
-        self.out = nn.Conv2d(DECODER_WIDTH, 1, kernel_size=3, padding=1)
+        self.out: nn.Conv2d  # the last 3x3 conv to one logit per pixel, made by attach_skips
         self.register_buffer("threshold", torch.tensor(validate_threshold(threshold, "threshold")))
         # The share of defect pixels seen in training (a running mean, saved with the weights): see ``map_offset``.
         self.register_buffer("defect_pixel_share", torch.tensor(0.5))
