@@ -11,8 +11,16 @@ import importlib
 from typing import Any
 
 from cnnstudio.core.data.dataset_ids import folder_dataset_id
-from cnnstudio.core.errors import CNNStudioError, ConfigError, DatasetError
-from cnnstudio.core.specs import NORMAL_CLASS_NAMES, TASKS, DatasetOption, DatasetSpec, HeadSpec, class_order
+from cnnstudio.core.errors import CNNStudioError, ConfigError, DatasetError, NeedsLabelsError
+from cnnstudio.core.specs import (
+    NORMAL_CLASS_NAMES,
+    TASKS,
+    DatasetOption,
+    DatasetSpec,
+    HeadSpec,
+    LabelKindSpec,
+    class_order,
+)
 from cnnstudio.host.hookspecs import hookimpl
 from cnnstudio.host.plugin_files import private_module
 
@@ -43,6 +51,10 @@ _LAZY = {
     "fit_boxes": "cnnstudio.core.data.image_io",
     "FitGeometry": "cnnstudio.core.data.image_io",
     "decode_in_parallel": "cnnstudio.core.data.parallel_decode",
+    "import_labelled_folder": "cnnstudio.core.labels.labelled_import",
+    "labelled_folder_summary": "cnnstudio.core.labels.labelled_summary",
+    "LABEL_FILE_NAME": "cnnstudio.core.labels.label_file",
+    "EXPORT_PREFIX": "cnnstudio.core.labels.folder_images",
     "DEFAULT_THRESHOLD": "cnnstudio.core.model.decision",
     "validate_threshold": "cnnstudio.core.model.decision",
     "decide": "cnnstudio.core.model.decision",
@@ -51,9 +63,10 @@ _LAZY = {
 }
 
 __all__ = [
-    "hookimpl", "DatasetSpec", "DatasetOption", "HeadSpec", "TASKS", "NORMAL_CLASS_NAMES", "class_order", "private_module",
+    "hookimpl", "DatasetSpec", "DatasetOption", "HeadSpec", "LabelKindSpec", "TASKS", "NORMAL_CLASS_NAMES",
+    "class_order", "private_module",
     "folder_dataset_id",
-    "CNNStudioError", "ConfigError", "DatasetError", *_LAZY,
+    "CNNStudioError", "ConfigError", "DatasetError", "NeedsLabelsError", *_LAZY,
 ]
 
 

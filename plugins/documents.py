@@ -8,6 +8,9 @@ tampering (copy-move, spliced signature, erase-and-rewrite or resampling,
 see _document_tampering.py) and its mask marks the tampered rectangle.
 ``difficulty`` sets how visible the tampering is.
 
+Label kind ``documents.signature_region`` adds a "Signature region" box tool
+to the Label tab, for people labelling their own scanned documents.
+
 Registration is cheap: NumPy and torch are imported only when a dataset is
 loaded. This plugin talks to CNN Studio only through ``cnnstudio.plugin_api``.
 """
@@ -16,9 +19,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from cnnstudio.plugin_api import DatasetOption, DatasetSpec, hookimpl, private_module, standard_options
+from cnnstudio.plugin_api import DatasetOption, DatasetSpec, LabelKindSpec, hookimpl, private_module, standard_options
 
 DATASET_ID = "documents.forgery"
+SIGNATURE_KIND_ID = "documents.signature_region"
 CLASS_NAMES = ("genuine", "forged")
 TAMPERS = ("copy_move", "splice", "erase", "resample")
 # Images are rendered in chunks of about this many pixels, each chunk with its
@@ -76,6 +80,25 @@ def cnnstudio_datasets() -> list[DatasetSpec]:
                               choices=("all", *TAMPERS)),
             ),
             load=load_documents,
+        )
+    ]
+
+
+@hookimpl
+def cnnstudio_label_kinds() -> list[LabelKindSpec]:
+    """The signature-region box tool."""
+    return [
+        LabelKindSpec(
+            id=SIGNATURE_KIND_ID,
+            title="Signature region",
+            kind="boxes",
+            classes=("signature",),
+            hint=(
+                "Box each handwritten signature on the scanned page, tight around the ink with its "
+                "flourishes, but not the printed name or the line under it. Box faint and stamped-over "
+                "signatures too: one left unboxed teaches the model that signatures are background."
+            ),
+            domain="Documents",
         )
     ]
 

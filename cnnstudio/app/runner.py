@@ -14,11 +14,13 @@ from pathlib import Path
 from typing import Any
 
 from cnnstudio.core.config import RunConfig
+from cnnstudio.core.data.dataset_ids import dataset_folder
 from cnnstudio.core.data.imageset import ImageSet
 from cnnstudio.core.errors import CNNStudioError, ConfigError, DatasetError
 from cnnstudio.core.evaluate.evaluation import EvaluationReport, evaluate
 from cnnstudio.core.evaluate.prediction import TrainedModel, load_trained_model
 from cnnstudio.core.events import Event, RunFinished
+from cnnstudio.core.labels.run_labels import changes_since_last_run, record_run_labels
 from cnnstudio.core.model.memory_budget import (
     MemoryEstimate,
     available_memory,
@@ -200,7 +202,7 @@ def train_run(
     config, notes = adapt_to_dataset(config, dataset_spec, imageset, head_spec)
     if config.model.input_size != input_size:  # estimated at the old size: check again at the size it trains at
         memory_notes = check_training_memory(config, dataset_spec, options, head_spec)
-    notes = [*extra_notes, *memory_notes, *notes]
+    notes = [*extra_notes, *memory_notes, *notes, *_label_notes(runs_root, dataset_spec)]
     if run_dir is None:
         label = f"{Path(dataset_spec.id).name}-{config.model.preset}"
         run_dir = new_run_dir(Path(runs_root) if runs_root else default_runs_root(), label)
@@ -212,7 +214,19 @@ def train_run(
     run_dir.mkdir(parents=True, exist_ok=True)
     RunFolder(run_dir).save_config(config)  # first: a folder with any other file can always be resumed
     _record_dataset(run_dir, dataset_spec, options, head_spec)
+    folder = dataset_folder(dataset_spec.id)
+    if folder is not None:
+        record_run_labels(run_dir, folder)  # what this run learnt from, for the next run's "since the last run"
     return trainer.fit()
+
+
+def _label_notes(runs_root: Path | None, dataset_spec: DatasetSpec) -> list[tuple[str, str]]:
+    """A note saying how a labelled folder's labels changed since its last run (none for other datasets)."""
+    folder = dataset_folder(dataset_spec.id)
+    if folder is None:
+        return []
+    changes = changes_since_last_run(runs_root, dataset_spec.id, folder)
+    return [("labels", changes.describe())] if changes is not None else []
 
 
 def resume_run(

@@ -18,6 +18,10 @@ class DatasetError(CNNStudioError):
     """A dataset cannot be found, opened or used (names the path or id)."""
 
 
+class NeedsLabelsError(DatasetError):
+    """A folder of images cannot train until more of it is labelled (the Label tab is where to go)."""
+
+
 class RunError(CNNStudioError):
     """A run folder is missing, incomplete or damaged (names the file)."""
 

@@ -1,4 +1,4 @@
-"""Descriptors that plugins register: what a dataset or a head is, cheaply.
+"""Descriptors that plugins register: what a dataset, a head or a label kind is, cheaply.
 
 Registering must not import torch or touch the disk, because every plugin is
 imported at start-up. A descriptor therefore holds a *factory* (``load`` or
@@ -18,6 +18,13 @@ from cnnstudio.core.shorten import shorten, shown
 
 # The kinds of task a dataset poses. A head lists the tasks it can serve.
 TASKS = ("classification", "defect", "detection")
+
+
+# The shapes a label can take, as the Label tab draws and saves them
+# (the same as ``cnnstudio.core.labels.label_set.KINDS``).
+LABEL_SHAPES = ("classes", "boxes", "masks")
+# Characters a label class name may not hold (it becomes a folder name).
+LABEL_CLASS_FORBIDDEN = '/\\:*?"<>|'
 
 
 # Options the model builder passes to every head besides the user's ``head.options``.
@@ -200,3 +207,66 @@ class HeadSpec:
     def check_options(self, options: Any) -> None:
         """ConfigError naming the first of ``options`` (a config's ``head.options``) this head does not declare."""
         check_head_options(self.id, options, self.options)
+
+
+@dataclass(frozen=True)
+class LabelKindSpec:
+    """A kind of label the Label tab offers, e.g. a "Signature region" box tool for documents.
+
+    ``kind`` is the shape the tool draws, which also decides how labels are
+    saved and trained: ``classes`` (one class per image), ``boxes`` or
+    ``masks``. ``classes`` are the classes a new label set starts with,
+    ``hint`` the tooltip that says what to draw and why. ``aspect`` (boxes
+    only) is the width/height the box tool keeps while drawing, None for free
+    boxes; ``brush_size`` (masks only) the brush's starting size in pixels.
+    """
+
+    id: str
+    title: str
+    kind: str
+    classes: tuple[str, ...] = ()
+    hint: str = ""
+    domain: str = ""
+    aspect: float | None = None
+    brush_size: int | None = None
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.id, str) or not self.id.strip():
+            raise ValueError(f"LabelKindSpec.id must be a non-empty string, got {shown(self.id)}")
+        name = f"LabelKindSpec {shorten(self.id)}"
+        if not isinstance(self.title, str) or not self.title.strip():
+            raise ValueError(f"{name}: title must be a non-empty string, got {shown(self.title)}")
+        if self.kind not in LABEL_SHAPES:
+            raise ValueError(f"{name}: kind must be one of {', '.join(LABEL_SHAPES)}; got {shown(self.kind)}")
+        if isinstance(self.classes, list):
+            object.__setattr__(self, "classes", tuple(self.classes))
+        if not isinstance(self.classes, tuple):
+            raise ValueError(f"{name}: classes must be a tuple of class names such as (\"signature\",), "
+                             f"got {shown(self.classes)}")
+        for class_name in self.classes:
+            if not isinstance(class_name, str) or not class_name.strip() or class_name != class_name.strip():
+                raise ValueError(f"{name}: each class must be a non-empty string without spaces around it, "
+                                 f"got {shown(class_name)}")
+            # the rule of cnnstudio.core.labels.label_set.check_class_name: a class becomes a folder name
+            if class_name.startswith(".") or any(ch in class_name for ch in LABEL_CLASS_FORBIDDEN):
+                raise ValueError(f"{name}: {shown(class_name)} cannot be a class name: it becomes a folder name, "
+                                 f"so no {' '.join(LABEL_CLASS_FORBIDDEN)} and no leading dot")
+        if len(set(self.classes)) != len(self.classes):
+            twice = next(c for i, c in enumerate(self.classes) if c in self.classes[:i])
+            raise ValueError(f"{name}: class {shown(twice)} is listed twice")
+        for field_name in ("hint", "domain"):
+            if not isinstance(getattr(self, field_name), str):
+                raise ValueError(f"{name}: {field_name} must be a string, got {shown(getattr(self, field_name))}")
+        if self.aspect is not None:
+            if self.kind != "boxes":
+                raise ValueError(f"{name}: aspect applies to box tools only (kind 'boxes'), not '{self.kind}'")
+            if isinstance(self.aspect, bool) or not isinstance(self.aspect, (int, float)) \
+                    or not math.isfinite(self.aspect) or self.aspect <= 0:
+                raise ValueError(f"{name}: aspect (width / height) must be a positive number or None, "
+                                 f"got {shown(self.aspect)}")
+        if self.brush_size is not None:
+            if self.kind != "masks":
+                raise ValueError(f"{name}: brush_size applies to mask tools only (kind 'masks'), not '{self.kind}'")
+            if isinstance(self.brush_size, bool) or not isinstance(self.brush_size, int) or self.brush_size < 1:
+                raise ValueError(f"{name}: brush_size must be a whole number of pixels >= 1 or None, "
+                                 f"got {shown(self.brush_size)}")

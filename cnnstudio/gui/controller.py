@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from cnnstudio.core.config import RunConfig
-from cnnstudio.core.errors import CNNStudioError
+from cnnstudio.core.errors import CNNStudioError, NeedsLabelsError
 from cnnstudio.gui.workers.background import prepare_torch
 from cnnstudio.gui.workers.evaluation_loader import EvaluationLoader
 
@@ -50,6 +50,7 @@ class StudioController(QObject):
 
     plugins_reloaded = Signal()  # (no payload) the plugin manager was replaced: re-read datasets and heads
     dataset_loading = Signal(str)  # id_or_folder: str, as given to select_dataset
+    folder_opened = Signal(str)  # folder: str, absolute: a folder of the person's images was asked for (Label tab)
     dataset_loaded = Signal(object, object)  # spec: DatasetSpec, imageset: ImageSet (also set on the controller)
     dataset_failed = Signal(str, str)  # id_or_folder: str, message: str for people
     config_changed = Signal(object)  # config: RunConfig (the new self.config)
@@ -58,6 +59,9 @@ class StudioController(QObject):
     run_opened = Signal(str)  # run_dir: str, a run folder to show (a past run, or the one that just finished)
     message = Signal(str, str)  # severity: "info" | "warning" | "error", text: str
     startable_changed = Signal(bool, str)  # startable: bool, reason: str why not ("" when startable)
+    # (no payload) Start was pressed: views save what they hold (the Label tab's labels) and may reload the
+    # dataset; slots run before the run starts. A dataset still loading then starts the run when it has loaded.
+    starting = Signal()
 
     def __init__(self, runs_root: Path | None = None, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -81,6 +85,8 @@ class StudioController(QObject):
         self.run_opened.connect(self._remember_run)
         # Evaluations of runs, shared by the Evaluate and Threshold views (made on a worker thread).
         self.evaluations: EvaluationLoader = EvaluationLoader(self)
+        self._start_when_loaded = False  # Start was pressed while the dataset was loading
+        self._load_pending = False  # a dataset was asked for and its answer has not arrived on this thread
 
     def _remember_run(self, run_dir: str) -> None:
         self.current_run = run_dir
@@ -110,8 +116,14 @@ class StudioController(QObject):
     def select_dataset(self, id_or_folder: str, options: dict[str, Any] | None = None) -> None:
         """Load a dataset by id or folder on the worker thread; answers with dataset_loaded or dataset_failed."""
         self.dataset_loading.emit(id_or_folder)
+        from cnnstudio.core.data.dataset_ids import dataset_folder
+
+        folder = dataset_folder(id_or_folder) if id_or_folder not in self._known_ids() else None
+        if folder is not None and folder.is_dir():
+            self.folder_opened.emit(str(folder.expanduser().absolute()))
         token = object()
         self._token = token
+        self._load_pending = True
 
         def load() -> None:
             try:
@@ -123,7 +135,11 @@ class StudioController(QObject):
                 check_dataset_fits(spec, resolved)  # refuse in words before a MemoryError minutes later
                 imageset = spec.load(resolved)
                 self._loaded.emit(token, (spec, resolved), imageset, "")
+            except NeedsLabelsError as error:  # not a fault: the Label tab opens (MainWindow), no error box
+                self._needs_labels = True
+                self._loaded.emit(token, id_or_folder, None, str(error))
             except CNNStudioError as error:
+                self._needs_labels = False
                 self._loaded.emit(token, id_or_folder, None, str(error))
             except Exception as error:  # a plugin's bug: say so, keep the app alive
                 log.error("loading %s failed:\n%s", id_or_folder, traceback.format_exc())
@@ -131,13 +147,18 @@ class StudioController(QObject):
 
         self._loading = self._workers.submit(load)
 
+    def _known_ids(self) -> set[str]:
+        return set(self.manager.datasets()) if self._manager is not None else set()
+
     def _on_loaded(self, token: object, what: tuple[DatasetSpec, dict[str, Any]] | str,
                    imageset: ImageSet | None, error: str) -> None:
         if token is not getattr(self, "_token", None):
             return  # an older request finished after a newer one was made
+        self._load_pending = False
+        start, self._start_when_loaded = self._start_when_loaded, False
         if imageset is None or isinstance(what, str):
             self.dataset_failed.emit(str(what), error)
-            self.message.emit("error", error)
+            self.message.emit("info" if getattr(self, "_needs_labels", False) else "error", error)
             return
         spec, options = what
         self.spec, self.imageset = spec, imageset
@@ -148,6 +169,8 @@ class StudioController(QObject):
         self.config = replace(self.config, dataset=dataset, head=head)
         self.dataset_loaded.emit(spec, imageset)
         self.config_changed.emit(self.config)
+        if start:
+            QTimer.singleShot(0, self.start_training)  # after the views have shown the dataset (Model tab checks)
 
     # ---- config -----------------------------------------------------------------
     def set_config(self, config: RunConfig) -> None:
@@ -170,6 +193,11 @@ class StudioController(QObject):
             return False
         if self._shut_down:
             return False
+        self.starting.emit()
+        if self._load_pending:
+            self._start_when_loaded = True
+            self.message.emit("info", "Loading the dataset first: training starts as soon as it has loaded.")
+            return True
         if self.blocking_problem:
             self.message.emit("error", f"Cannot start: {self.blocking_problem}")
             return False

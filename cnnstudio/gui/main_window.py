@@ -10,10 +10,12 @@ from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import QFileDialog, QLabel, QMainWindow, QMessageBox, QSplitter, QTabWidget
 
 from cnnstudio import __version__
+from cnnstudio.core.data.dataset_ids import folder_dataset_id
 from cnnstudio.gui.controller import StudioController
 from cnnstudio.gui.tabs.data.data_view import DataView
 from cnnstudio.gui.tabs.evaluate.evaluation_view import EvaluationView
 from cnnstudio.gui.tabs.filters.filters_view import FiltersView
+from cnnstudio.gui.tabs.label.label_view import LabelView
 from cnnstudio.gui.tabs.model.model_view import ModelView
 from cnnstudio.gui.tabs.predict.predict_view import PredictView
 from cnnstudio.gui.tabs.runs.runs_view import RunsView
@@ -44,7 +46,7 @@ MENU_ICONS = {
 
 
 class MainWindow(QMainWindow):
-    """CNN Studio's window. Tabs: Data, Model, Train, Filters, Try it, Evaluate, Threshold, Runs."""
+    """CNN Studio's window. Tabs: Data, Label, Model, Train, Filters, Try it, Evaluate, Threshold, Runs."""
 
     def __init__(self, controller: StudioController | None = None, settings: QSettings | None = None) -> None:
         super().__init__()
@@ -57,6 +59,7 @@ class MainWindow(QMainWindow):
         self.dataset_panel = DatasetPanel(self.controller, self)
         self.tabs = QTabWidget(self)
         self.data_view = DataView(self.controller, self)
+        self.label_view = LabelView(self.controller, self)
         self.model_view = ModelView(self.controller, self)
         self.train_view = TrainView(self.controller, self)
         self.filters_view = FiltersView(self.controller, self)
@@ -65,7 +68,7 @@ class MainWindow(QMainWindow):
         self.threshold_view = ThresholdView(self.controller, self)
         self.runs_view = RunsView(self.controller, self)
         for view, title in (
-            (self.data_view, "Data"), (self.model_view, "Model"), (self.train_view, "Train"),
+            (self.data_view, "Data"), (self.label_view, "Label"), (self.model_view, "Model"), (self.train_view, "Train"),
             (self.filters_view, "Filters && feature maps"), (self.predict_view, "Try an image"),
             (self.evaluation_view, "Evaluate"), (self.threshold_view, "Threshold"), (self.runs_view, "Runs"),
         ):
@@ -86,6 +89,9 @@ class MainWindow(QMainWindow):
             self.controller.runs_root = Path(saved_workspace)
         self.controller.run_event.connect(self._on_run_event)
         self.evaluation_view.try_image.connect(self._try_evaluated_image)
+        self.evaluation_view.fix_label.connect(self._fix_label)
+        self.controller.dataset_failed.connect(self._on_dataset_failed)
+        self.tabs.currentChanged.connect(self._on_tab_changed)
         self._show_threads()
         self.controller.message.connect(self.show_message)
         self.model_view.validity_changed.connect(lambda ok, reason: self.controller.set_blocking_problem(None if ok else reason))
@@ -154,6 +160,22 @@ class MainWindow(QMainWindow):
         """A double-clicked Evaluate tile, opened in Try an image with its run."""
         self.tabs.setCurrentWidget(self.predict_view)
         self.predict_view.predict_image(image, name, run_dir)
+
+    def _fix_label(self, source: str, decided: str) -> None:
+        """An Evaluate tile to relabel: shown in the Label tab, where the fix is saved for the next run."""
+        if self.label_view.show_source(source, decided):
+            self.tabs.setCurrentWidget(self.label_view)
+
+    def _on_dataset_failed(self, what: str, _message: str) -> None:
+        """A folder of photos with no labels yet cannot train: the Label tab is where it goes next."""
+        labels = self.label_view.labels
+        if labels is not None and not labels.counted() and str(labels.root) in (what, str(Path(what).absolute())):
+            self.tabs.setCurrentWidget(self.label_view)
+
+    def _on_tab_changed(self, _index: int) -> None:
+        """Leaving the Label tab with new labels: load the folder again, so the other tabs and Start see them."""
+        if self.tabs.currentWidget() is not self.label_view:
+            self.label_view.reload_dataset_if_changed()
 
     def _toggle_full_screen(self) -> None:
         self.showNormal() if self.isFullScreen() else self.showFullScreen()
@@ -303,6 +325,9 @@ class MainWindow(QMainWindow):
         dataset = str(self.settings.value("session/dataset", DEFAULT_DATASET))
         options = self.controller.config.dataset.options if self.controller.config.dataset.id == dataset else None
         QTimer.singleShot(0, lambda: self.controller.select_dataset(dataset, options))
+        label_folder = self.settings.value("session/label_folder")
+        if isinstance(label_folder, str) and label_folder and Path(label_folder).is_dir():
+            QTimer.singleShot(0, lambda: self.label_view.open_folder(label_folder))
         QTimer.singleShot(500, self.controller.prepare_standby)
 
     def closeEvent(self, event: QCloseEvent) -> None:
@@ -311,6 +336,12 @@ class MainWindow(QMainWindow):
         if self.controller.spec is not None:  # an opened folder too: its folder:PATH id opens it again
             self.settings.setValue("session/dataset", self.controller.spec.id)
         self.settings.setValue("session/config", self.controller.config.to_toml())
+        labels = self.label_view.labels
+        self.settings.setValue("session/label_folder", str(labels.root) if labels is not None else "")
+        if labels is not None and labels.counted() and self.label_view.edits_since_load:
+            # Labelled since it was last loaded (an unlabelled folder never loaded): it is what opens next time.
+            self.settings.setValue("session/dataset", folder_dataset_id(labels.root))
+        self.label_view.shutdown()
         self.report_action.shutdown()
         if getattr(self, "export_dialog", None) is not None:
             self.export_dialog.close()

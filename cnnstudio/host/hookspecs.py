@@ -13,7 +13,7 @@ import pluggy
 
 if TYPE_CHECKING:
     from cnnstudio.core.events import Event
-    from cnnstudio.core.specs import DatasetSpec, HeadSpec
+    from cnnstudio.core.specs import DatasetSpec, HeadSpec, LabelKindSpec
 
 PROJECT_NAME = "cnnstudio"
 ENTRY_POINT_GROUP = "cnnstudio"
@@ -52,6 +52,26 @@ def cnnstudio_heads() -> list[HeadSpec]:
         def cnnstudio_heads():
             return [HeadSpec(id="acme.count", title="Counter", tasks=("classification",),
                              build=CountHead)]
+    """
+    raise NotImplementedError  # a spec: pluggy calls the plugins' implementations, never this
+
+
+@hookspec
+def cnnstudio_label_kinds() -> list[LabelKindSpec]:
+    """Return the label kinds this plugin adds to the Label tab, as a list of ``LabelKindSpec``.
+
+    A label kind is a labelling tool with a purpose: it draws one of the
+    shapes (``classes``, ``boxes``, ``masks``), starts with its own classes
+    and tells the person what to draw. Called once when plugins are loaded;
+    the built-in kinds come first, then the plugins' in plugin order.
+
+    Example::
+
+        @hookimpl
+        def cnnstudio_label_kinds():
+            return [LabelKindSpec(id="acme.weld_seam", title="Weld seam", kind="masks",
+                                  classes=("porosity", "crack"), domain="Manufacturing",
+                                  hint="Paint the faulty part of the seam only.")]
     """
     raise NotImplementedError  # a spec: pluggy calls the plugins' implementations, never this
 

@@ -36,7 +36,7 @@ from cnnstudio.core.data.dataset_ids import absolute_folder, dataset_folder
 from cnnstudio.core.data.standard_options import IMAGE_EXTENSIONS
 from cnnstudio.core.errors import CNNStudioError, ConfigError, DatasetError
 from cnnstudio.core.shorten import shorten
-from cnnstudio.core.specs import DatasetSpec, HeadSpec
+from cnnstudio.core.specs import DatasetSpec, HeadSpec, LabelKindSpec
 from cnnstudio.host import hookspecs
 from cnnstudio.host.discovery import (
     FOLDER_PACKAGE,
@@ -58,7 +58,27 @@ __all__ = ["PluginRecord", "PluginFailure", "StudioPluginManager", "get_plugin_m
 
 log = logging.getLogger(__name__)
 DISABLE_ENV = "CNNSTUDIO_DISABLE_PLUGINS"
-HOOKS = ("cnnstudio_datasets", "cnnstudio_heads", "cnnstudio_open_folder", "cnnstudio_on_event")
+HOOKS = ("cnnstudio_datasets", "cnnstudio_heads", "cnnstudio_label_kinds", "cnnstudio_open_folder",
+         "cnnstudio_on_event")
+BUILTIN = "built-in"  # the owner of the built-in label kinds in failure messages
+
+# The Label tab's own kinds, listed before any plugin's.
+BUILTIN_LABEL_KINDS = (
+    LabelKindSpec(
+        id="classes", title="Classes (one per image)", kind="classes",
+        hint="Give each image one class. Balance the classes: a class with 10x fewer images is learnt badly.",
+    ),
+    LabelKindSpec(
+        id="boxes", title="Boxes (objects in the image)", kind="boxes",
+        hint="Draw a tight box around every object, even small or half-hidden ones: an object left "
+             "unboxed teaches the model that it is background.",
+    ),
+    LabelKindSpec(
+        id="masks", title="Defect masks (paint the defect)", kind="masks",
+        hint="Paint exactly the defect; mark defect-free parts good with G. "
+             "A few careful masks beat many rough ones.",
+    ),
+)
 
 
 
@@ -85,7 +105,9 @@ class StudioPluginManager:
         self._seen_failures: set[tuple[str, ...]] = set()
         self._datasets: dict[str, DatasetSpec] = {}
         self._heads: dict[str, HeadSpec] = {}
-        self._owner: dict[tuple[str, str], str] = {}  # (kind, id) -> plugin name
+        self._label_kinds: dict[str, LabelKindSpec] = {spec.id: spec for spec in BUILTIN_LABEL_KINDS}
+        self._owner: dict[tuple[str, str], str] = {  # (kind, id) -> plugin name
+            ("label kind", spec.id): BUILTIN for spec in BUILTIN_LABEL_KINDS}
 
         for candidate in internal_candidates():
             self._load(candidate)
@@ -198,7 +220,8 @@ class StudioPluginManager:
 
     def _collect(self) -> None:
         for hook_name, kind, registry in (("cnnstudio_datasets", DatasetSpec, self._datasets),
-                                          ("cnnstudio_heads", HeadSpec, self._heads)):
+                                          ("cnnstudio_heads", HeadSpec, self._heads),
+                                          ("cnnstudio_label_kinds", LabelKindSpec, self._label_kinds)):
             for impl in self._impls(hook_name):
                 ok, result = self._call(impl, hook_name, {})
                 if ok:
@@ -213,9 +236,9 @@ class StudioPluginManager:
                 tuple(i for (k, i), owner in self._owner.items() if k == "head" and owner == name),
                 name in layouts, name in observers))
 
-    def _register_all(self, plugin: str, hook_name: str, kind: type[DatasetSpec | HeadSpec],
+    def _register_all(self, plugin: str, hook_name: str, kind: type[DatasetSpec | HeadSpec | LabelKindSpec],
                       registry: dict[str, Any], result: Any) -> None:
-        label = "dataset" if kind is DatasetSpec else "head"
+        label = {DatasetSpec: "dataset", HeadSpec: "head", LabelKindSpec: "label kind"}[kind]
         if not isinstance(result, (list, tuple)):
             self._fail(plugin, hook_name, f"returned {type(result).__name__}, expected a list of {kind.__name__}")
             return
@@ -225,6 +248,10 @@ class StudioPluginManager:
                            f"expected a list of {kind.__name__}")
                 continue
             first = self._owner.get((label, item.id))
+            if first == BUILTIN:
+                self._fail(plugin, hook_name, f"{label} id '{item.id}' from plugin '{plugin}' is the id of a "
+                           f"built-in {label}; the built-in one is used (prefix yours: '{plugin}.{item.id}')")
+                continue
             if first is not None:
                 self._fail(plugin, hook_name, f"{label} id '{item.id}' from plugin '{plugin}' is already "
                            f"registered by plugin '{first}'; the one from '{first}' is used")
@@ -241,6 +268,10 @@ class StudioPluginManager:
     def heads(self) -> dict[str, HeadSpec]:
         """Every registered head by id, in plugin order."""
         return dict(self._heads)
+
+    def label_kinds(self) -> list[LabelKindSpec]:
+        """The kinds of label the Label tab offers: the built-in ones, then the plugins' in plugin order."""
+        return list(self._label_kinds.values())
 
     def dataset(self, id_or_folder: str) -> DatasetSpec:
         """A dataset by id, or the dataset a plugin reads from a folder.

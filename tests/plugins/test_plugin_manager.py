@@ -129,7 +129,9 @@ def test_open_folder_uses_the_first_plugin_that_claims_it(manager, tmp_path):
 
 
 def test_open_folder_nobody_claims_names_folder_and_layouts(manager, tmp_path):
-    (tmp_path / "IMG_0001.jpg").write_bytes(b"not decoded to decide")
+    # Too deep for class folders; not flat either (a flat folder opens as "no labels yet": labelled_folders).
+    (tmp_path / "scans" / "2024" / "march").mkdir(parents=True)
+    (tmp_path / "scans" / "2024" / "march" / "IMG_0001.jpg").write_bytes(b"not decoded to decide")
     with pytest.raises(DatasetError) as caught:
         manager.open_folder(tmp_path)
     message = str(caught.value)

@@ -66,6 +66,9 @@ WRONG_BACKGROUND = colour("wrong_background")  # counts of wrong decisions
 CAUTION_TEXT, CAUTION_BACKGROUND = colour("caution_text"), colour("caution_background")  # a box that asks for attention
 ICON, ICON_DISABLED = colour("icon"), colour("icon_disabled")  # action and button icons
 ICON_GO, ICON_STOP = colour("icon_go"), colour("icon_stop")  # Start training / Resume, Stop training
+THUMBNAIL = colour("thumbnail")  # a thumbnail still decoding
+UNLABELLED = colour("unlabelled")  # an image or box without a class
+LABEL_TAG_TEXT = colour("label_tag_text")  # a class name on its coloured tag
 
 # One colour per series (train, validation, runs in a comparison), in order: SERIES, read above.
 BLUE, RED, GREEN, ORANGE, PURPLE, BROWN = SERIES[:6]

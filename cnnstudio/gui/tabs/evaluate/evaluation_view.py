@@ -54,6 +54,8 @@ class EvaluationView(QWidget):
 
     # A gallery tile to look at in Try an image: run_dir, (3, S, S) uint8 image, a name for it.
     try_image = Signal(str, object, str)
+    # A gallery tile whose label is to be fixed in the Label tab: the photo's path, the class the run decided.
+    fix_label = Signal(str, str)
 
     def __init__(self, controller: StudioController, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -109,6 +111,7 @@ class EvaluationView(QWidget):
         upper_layout.addLayout(table_box, 2)
         self.gallery = MistakesGallery(self.gradcams)
         self.gallery.image_chosen.connect(self._try_image)
+        self.gallery.label_fix_chosen.connect(self._fix_label)
         self.splitter = QSplitter(Qt.Orientation.Vertical)
         self.splitter.addWidget(upper)
         self.splitter.addWidget(self.gallery)
@@ -181,6 +184,12 @@ class EvaluationView(QWidget):
         source = Path(report.sources[position]).name if report.sources else f"image {report.indices[position]}"
         name = f"{SPLIT_WORDS.get(report.split, report.split)} {source} (true {true_name}, said {decided})"
         self.try_image.emit(self.run_dir, report.images[position], name.replace("/", " "))
+
+    def _fix_label(self, position: int) -> None:
+        report = self.report
+        if report is None or not report.sources:
+            return
+        self.fix_label.emit(str(report.sources[position]), report.class_names[report.predicted[position]])
 
     # ---- results ------------------------------------------------------------------
     def _on_ready(self, run_dir: str, split: str, report: Any, error: str) -> None:

@@ -8,18 +8,20 @@
 Each tile is the image at the model's input size (what the model saw),
 scaled up without smoothing, captioned "true -> predicted", the two most
 likely classes and the image's loss. One widget paints every tile.
-Double-clicking a tile emits ``image_chosen`` with its report position.
+Double-clicking a tile emits ``image_chosen`` with its report position; its
+context menu also offers "Fix its label", which emits ``label_fix_chosen``.
 """
 
 from __future__ import annotations
 
 import math
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 from PySide6.QtCore import QEvent, QRect, Qt, Signal
-from PySide6.QtGui import QMouseEvent, QPainter, QPaintEvent
-from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QScrollArea, QToolTip, QVBoxLayout, QWidget
+from PySide6.QtGui import QContextMenuEvent, QMouseEvent, QPainter, QPaintEvent
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QMenu, QScrollArea, QToolTip, QVBoxLayout, QWidget
 
 from cnnstudio.gui.widgets import palette
 from cnnstudio.gui.widgets.box_overlay import image_with_boxes
@@ -81,6 +83,18 @@ class _Canvas(QWidget):
             return True
         return super().event(event)
 
+    def contextMenuEvent(self, event: QContextMenuEvent) -> None:
+        index = self.tile_at(event.pos().x(), event.pos().y())
+        if index < 0:
+            return
+        position = self.gallery.positions[index]
+        menu = QMenu(self)
+        menu.addAction("Try this image", lambda: self.gallery.image_chosen.emit(position))
+        fix = menu.addAction("Fix its label in the Label tab", lambda: self.gallery.label_fix_chosen.emit(position))
+        fix.setEnabled(self.gallery.can_fix(position))
+        fix.setToolTip("Open the photo in the Label tab to correct its label; the next run trains on the fix.")
+        menu.exec(event.globalPos())
+
     def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:
         index = self.tile_at(int(event.position().x()), int(event.position().y()))
         if index >= 0:
@@ -117,6 +131,7 @@ class MistakesGallery(QWidget):
     """One cell's images, worst first, with an overlay chooser (None / Grad-CAM / head heat map)."""
 
     image_chosen = Signal(int)  # the report position of a double-clicked tile
+    label_fix_chosen = Signal(int)  # the report position of a tile whose label is to be fixed (context menu)
 
     def __init__(self, gradcams: GradCamLoader, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -195,6 +210,11 @@ class MistakesGallery(QWidget):
         self.maps = self.gradcams.cached(self.run_dir, report, self.layer_box.currentText())
         self._render()
         self._request_gradcam()
+
+    def can_fix(self, position: int) -> bool:
+        """True when the tile came from a file on disk (a folder of photos), so its label can be fixed."""
+        sources = getattr(self.report, "sources", None) or []
+        return position < len(sources) and Path(sources[position]).is_file()
 
     def tile_images(self) -> list[np.ndarray]:
         """The (S, S, 3) uint8 tiles shown (before scaling for the screen), in loss order."""
