@@ -86,6 +86,7 @@ class StudioController(QObject):
         # Evaluations of runs, shared by the Evaluate and Threshold views (made on a worker thread).
         self.evaluations: EvaluationLoader = EvaluationLoader(self)
         self._start_when_loaded = False  # Start was pressed while the dataset was loading
+        self.needs_labels = False  # the last load failed only because the folder needs labels (Label tab)
         self._load_pending = False  # a dataset was asked for and its answer has not arrived on this thread
 
     def _remember_run(self, run_dir: str) -> None:
@@ -136,10 +137,10 @@ class StudioController(QObject):
                 imageset = spec.load(resolved)
                 self._loaded.emit(token, (spec, resolved), imageset, "")
             except NeedsLabelsError as error:  # not a fault: the Label tab opens (MainWindow), no error box
-                self._needs_labels = True
+                self.needs_labels = True
                 self._loaded.emit(token, id_or_folder, None, str(error))
             except CNNStudioError as error:
-                self._needs_labels = False
+                self.needs_labels = False
                 self._loaded.emit(token, id_or_folder, None, str(error))
             except Exception as error:  # a plugin's bug: say so, keep the app alive
                 log.error("loading %s failed:\n%s", id_or_folder, traceback.format_exc())
@@ -158,7 +159,7 @@ class StudioController(QObject):
         start, self._start_when_loaded = self._start_when_loaded, False
         if imageset is None or isinstance(what, str):
             self.dataset_failed.emit(str(what), error)
-            self.message.emit("info" if getattr(self, "_needs_labels", False) else "error", error)
+            self.message.emit("info" if self.needs_labels else "error", error)
             return
         spec, options = what
         self.spec, self.imageset = spec, imageset

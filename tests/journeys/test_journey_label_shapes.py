@@ -85,6 +85,7 @@ def test_boxes_drawn_with_the_mouse_saved_as_yolo_and_back_after_restart(qtbot, 
     cx = float(lines[names[0]][0].split()[1])
     assert abs(cx - (40 + 200) / 2 / 640) < 0.01
     assert (yolo / "classes.txt").read_text().split() == ["logo"]
+    view.show_image(names[2])
     studio.snapshot("journey_label_boxes")
 
     studio.close()
@@ -139,6 +140,7 @@ def test_masks_painted_with_brush_and_lasso_saved_as_mvtec(qtbot, monkeypatch, t
     assert {bool(mask[110, 175]) for mask in painted} >= {True}  # the first stroke's middle
     assert any(mask[180, 200] for mask in painted)  # inside the lasso triangle
     assert not any(mask[390, 10] for mask in painted)  # nowhere near any defect
+    view.show_image(names[2])
     studio.snapshot("journey_label_masks")
 
     studio.close()

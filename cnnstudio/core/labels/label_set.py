@@ -31,6 +31,7 @@ KINDS = ("classes", "boxes", "masks")
 # unsure: looked at, not decided (left out of training, shown by the filter).
 STATUSES = ("unlabelled", "labelled", "skip", "unsure")
 GOOD_CLASS = "good"  # the mask kind's "no defect" class, first in its class list
+GOOD_COLOUR = "#3cb44b"
 # Distinct colours for new classes, in order (a person can change each).
 CLASS_COLOURS = ("#e6194b", "#3cb44b", "#4363d8", "#f58231", "#911eb4", "#42d4f4",
                  "#f032e6", "#bfef45", "#469990", "#9a6324", "#800000", "#000075")
@@ -150,6 +151,8 @@ class LabelSet:
         if name in self.class_names:
             raise ValueError(f"there is already a class named {name!r}")
         used = {item.colour for item in self.classes}
+        if colour is None and name == GOOD_CLASS and GOOD_COLOUR not in used:
+            colour = GOOD_COLOUR  # good parts in green, whatever their place in the list
         colour = colour or next((c for c in CLASS_COLOURS if c not in used), CLASS_COLOURS[len(self.classes) % 12])
         made = LabelClass(name, colour)
         self.classes.append(made)

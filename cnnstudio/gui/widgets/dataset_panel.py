@@ -285,7 +285,8 @@ class DatasetPanel(FolderDropMixin, QWidget):
 
     def _on_failed(self, what: str, message: str) -> None:
         self.busy.hide()
-        self.status.setStyleSheet(palette.ERROR_STYLE)
+        # A folder that only needs labels is not a fault: the Label tab has opened it.
+        self.status.setStyleSheet(palette.MUTED_STYLE if self.controller.needs_labels else palette.ERROR_STYLE)
         self.status.setText(message)
         self.status.setToolTip(message)
         self.status.show()

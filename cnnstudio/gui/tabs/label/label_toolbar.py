@@ -83,15 +83,15 @@ class LabelToolbar(QWidget):
                                     "uncertain first: accept (Enter) or correct each. Labelling what the model is "
                                     "unsure of teaches it the most.")
         self.layout_box = QComboBox(self)
-        self.layout_box.setToolTip("The layout labels are saved in besides the label file. Your photos are never "
+        self.layout_box.setToolTip("Save as: the layout labels are saved in besides the label file. Your photos are never "
                                    "moved or changed: layouts link or copy them.")
         self.save = self._button("Save", "Save the labels now in the chosen layout (they are also saved to the "
                                  "label file as you go)")
         self.save_elsewhere = self._button("Save elsewhere...", "Write the labelled images and their labels "
                                            "to a folder you choose (for a folder you cannot write to)")
-        for box in (self.kind, self.filter, self.layout_box):
+        for box, letters in ((self.kind, 15), (self.filter, 8), (self.layout_box, 12)):
             box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
-            box.setMinimumContentsLength(8)
+            box.setMinimumContentsLength(letters)
         drawing = QHBoxLayout()
         drawing.addWidget(QLabel("Label:"))
         drawing.addWidget(self.kind)
@@ -105,7 +105,6 @@ class LabelToolbar(QWidget):
         showing.addWidget(self.filter)
         showing.addWidget(self.suggest)
         showing.addStretch(1)
-        showing.addWidget(QLabel("Save as:"))
         showing.addWidget(self.layout_box)
         showing.addWidget(self.save)
         showing.addWidget(self.save_elsewhere)

@@ -104,6 +104,7 @@ class LabelView(FolderDropMixin, LabelActions, QWidget):
         controller.dataset_loaded.connect(self._on_dataset_loaded)
         self.edits_since_load = 0  # label changes the loaded dataset does not have yet
         self.shortcuts = install_label_keys(self)
+        self.toolbar.show_tools("classes", self.tool)  # until a folder opens: no drawing tools
         self._enable(False)
 
     def showEvent(self, event: Any) -> None:  # noqa: N802 (Qt's name)
