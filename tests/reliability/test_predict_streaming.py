@@ -138,7 +138,11 @@ def test_the_first_prediction_comes_after_one_batch_is_decoded_not_all(tiny_run,
     assert len(read) == 4  # one batch, not the 20 files
     rest = list(results)
     assert [entry["file"] for entry in [first, *rest]] == [str(f) for f in files]
-    assert model.predict_files(files) == [first, *rest]  # the list form gives the same entries
+    # The list form gives the same entries; a different batch size may change the last float bits.
+    listed = model.predict_files(files)
+    assert [(e["file"], e["class"]) for e in listed] == [(e["file"], e["class"]) for e in [first, *rest]]
+    for one, other in zip(listed, [first, *rest], strict=True):
+        assert one["probabilities"] == pytest.approx(other["probabilities"], abs=1e-5)
 
 
 @pytest.mark.parametrize("as_json", [False, True])
