@@ -127,6 +127,7 @@ class StudioController(QObject):
         self._load_pending = True
 
         def load() -> None:
+            self.needs_labels = False
             try:
                 prepare_torch()  # datasets are torch tensors; see background.py for why this comes first
                 spec = self.manager.dataset(id_or_folder)
@@ -140,7 +141,6 @@ class StudioController(QObject):
                 self.needs_labels = True
                 self._loaded.emit(token, id_or_folder, None, str(error))
             except CNNStudioError as error:
-                self.needs_labels = False
                 self._loaded.emit(token, id_or_folder, None, str(error))
             except Exception as error:  # a plugin's bug: say so, keep the app alive
                 log.error("loading %s failed:\n%s", id_or_folder, traceback.format_exc())
