@@ -38,6 +38,7 @@ from cnnstudio.core.errors import CNNStudioError, ConfigError, DatasetError
 from cnnstudio.core.shorten import shorten
 from cnnstudio.core.specs import DatasetSpec, HeadSpec, LabelKindSpec
 from cnnstudio.host import hookspecs
+from cnnstudio.host.builtin_label_kinds import BUILTIN_LABEL_KINDS
 from cnnstudio.host.discovery import (
     FOLDER_PACKAGE,
     PLUGIN_PATH_ENV,
@@ -61,25 +62,6 @@ DISABLE_ENV = "CNNSTUDIO_DISABLE_PLUGINS"
 HOOKS = ("cnnstudio_datasets", "cnnstudio_heads", "cnnstudio_label_kinds", "cnnstudio_open_folder",
          "cnnstudio_on_event")
 BUILTIN = "built-in"  # the owner of the built-in label kinds in failure messages
-
-# The Label tab's own kinds, listed before any plugin's.
-BUILTIN_LABEL_KINDS = (
-    LabelKindSpec(
-        id="classes", title="Classes (one per image)", kind="classes",
-        hint="Give each image one class. Balance the classes: a class with 10x fewer images is learnt badly.",
-    ),
-    LabelKindSpec(
-        id="boxes", title="Boxes (objects in the image)", kind="boxes",
-        hint="Draw a tight box around every object, even small or half-hidden ones: an object left "
-             "unboxed teaches the model that it is background.",
-    ),
-    LabelKindSpec(
-        id="masks", title="Defect masks (paint the defect)", kind="masks",
-        hint="Paint exactly the defect; mark defect-free parts good with G. "
-             "A few careful masks beat many rough ones.",
-    ),
-)
-
 
 
 

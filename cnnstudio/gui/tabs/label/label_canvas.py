@@ -353,13 +353,6 @@ class LabelCanvas(ZoomView):
         self._close_lasso()
         return True
 
-    def nudge_selected(self, dx: int, dy: int) -> bool:
-        """Move the selected box by (dx, dy) photo pixels; False when no box is selected."""
-        if self._selected is None or self._gesture is not None:
-            return False
-        self._nudge(dx, dy)
-        return True
-
     def _close_lasso(self) -> None:
         points = self._masks.take_lasso()
         if len(points) >= 3:
