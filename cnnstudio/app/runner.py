@@ -30,6 +30,8 @@ from cnnstudio.core.model.memory_budget import (
 )
 from cnnstudio.core.runs.folder import STATE_FILE, RunFolder, default_runs_root, new_run_dir
 from cnnstudio.core.specs import DatasetSpec, HeadSpec
+from cnnstudio.core.train.distributed import World, join_world
+from cnnstudio.core.train.resume_state import attempt
 from cnnstudio.core.train.trainer import Trainer
 
 Observer = Callable[[Event], None]
@@ -193,31 +195,38 @@ def train_run(
     extra_notes: Sequence[tuple[str, str]] = (),
     **trainer_options: Any,
 ) -> RunFinished:
-    """Train ``config`` into ``run_dir`` (or a new folder under ``runs_root``); ``extra_notes`` are shown as advice."""
+    """Train ``config`` into ``run_dir`` (or a new folder under ``runs_root``); ``extra_notes`` are shown as advice.
+
+    Started by torchrun, every process trains its share of each batch and rank 0 alone makes and writes
+    the run folder (see ``core/train/distributed.py``).
+    """
     manager = _manager(manager)
+    world = join_world()
     memory_notes: list[tuple[str, str]] = []
-    dataset_spec, imageset, head_spec = prepare(config, manager, memory_notes)
+    dataset_spec, imageset, head_spec = _prepare_in_turn(world, config, manager, memory_notes)
     options = dataset_spec.resolve_options(config.dataset.options)
     input_size = config.model.input_size
     config, notes = adapt_to_dataset(config, dataset_spec, imageset, head_spec)
     if config.model.input_size != input_size:  # estimated at the old size: check again at the size it trains at
         memory_notes = check_training_memory(config, dataset_spec, options, head_spec)
     notes = [*extra_notes, *memory_notes, *notes, *_label_notes(runs_root, dataset_spec)]
-    if run_dir is None:
+    if run_dir is None and world.is_main:
         label = f"{Path(dataset_spec.id).name}-{config.model.preset}"
         run_dir = new_run_dir(Path(runs_root) if runs_root else default_runs_root(), label)
-    run_dir = Path(run_dir)
+    run_dir = Path(world.share_object(str(run_dir)))
     trainer = Trainer(
-        config, imageset, head_spec, run_dir,
-        observers=[*observers, manager.emit], stop_requested=stop_requested, notes=notes, **trainer_options,
+        config, imageset, head_spec, run_dir, observers=[*observers, manager.emit] if world.is_main else [],
+        stop_requested=stop_requested, notes=notes, world=world, **trainer_options,
     )
+    if not world.is_main:
+        return _fit_and_leave(trainer, world)
     run_dir.mkdir(parents=True, exist_ok=True)
     RunFolder(run_dir).save_config(config)  # first: a folder with any other file can always be resumed
     _record_dataset(run_dir, dataset_spec, options, head_spec)
     folder = dataset_folder(dataset_spec.id)
     if folder is not None:
         record_run_labels(run_dir, folder)  # what this run learnt from, for the next run's "since the last run"
-    return trainer.fit()
+    return _fit_and_leave(trainer, world)
 
 
 def _label_notes(runs_root: Path | None, dataset_spec: DatasetSpec) -> list[tuple[str, str]]:
@@ -240,8 +249,13 @@ def resume_run(
     """Continue a stopped run from its last epoch (to ``epochs`` in total if given)."""
     manager = _manager(manager)
     run = RunFolder(run_dir)
-    config = run.load_config()
-    if not run.file(STATE_FILE).exists() and not run.is_live():
+    world = join_world()
+    # Under torchrun rank 0 reads the folder and tells the others (they may run on machines without it).
+    plan = world.share_object(attempt(lambda: _resume_plan(run)) if world.is_main else None)
+    if isinstance(plan, Exception):
+        raise plan
+    config, restart = plan
+    if restart:
         # Killed before its first checkpoint: nothing was saved to continue from, so train it again, in its folder.
         if epochs is not None:
             config = replace(config, training=replace(config.training, epochs=epochs))
@@ -250,14 +264,42 @@ def resume_run(
         return train_run(config, run_dir=run.path, observers=observers, stop_requested=stop_requested,
                          manager=manager, extra_notes=[("restarted", note)], **trainer_options)
     memory_notes: list[tuple[str, str]] = []
-    _, imageset, head_spec = prepare(config, manager, memory_notes)
+    _, imageset, head_spec = _prepare_in_turn(world, config, manager, memory_notes)
     if memory_notes:
         trainer_options["notes"] = [*trainer_options.get("notes", ()), *memory_notes]
     trainer = Trainer.resume(
-        Path(run_dir), imageset, head_spec, epochs=epochs,
-        observers=[*observers, manager.emit], stop_requested=stop_requested, **trainer_options,
+        Path(run_dir), imageset, head_spec, epochs=epochs, world=world,
+        observers=[*observers, manager.emit] if world.is_main else [], stop_requested=stop_requested,
+        **trainer_options,
     )
-    return trainer.fit()
+    return _fit_and_leave(trainer, world)
+
+
+def _fit_and_leave(trainer: Trainer, world: World) -> RunFinished:
+    """``trainer.fit()``; under torchrun every process then waits for rank 0 to finish writing and leaves the
+    process group together (a process exiting with the group still open aborts)."""
+    finished = trainer.fit()
+    world.barrier()
+    world.close()
+    return finished
+
+
+def _resume_plan(run: RunFolder) -> tuple[RunConfig, bool]:
+    """The run's config, and whether it must be trained again from the start (killed before any checkpoint)."""
+    return run.load_config(), not run.file(STATE_FILE).exists() and not run.is_live()
+
+
+def _prepare_in_turn(
+    world: World, config: RunConfig, manager: Any, memory_notes: list[tuple[str, str]],
+) -> tuple[DatasetSpec, ImageSet, HeadSpec]:
+    """``prepare`` on every process, rank 0 first: a folder is decoded once into the cache the others then read."""
+    if not world.is_main:
+        world.barrier()
+    try:
+        return prepare(config, manager, memory_notes)
+    finally:
+        if world.is_main:
+            world.barrier()
 
 
 def load_run_model(run_dir: Path, which: str = "best", manager: Any | None = None) -> TrainedModel:

@@ -41,7 +41,16 @@ class StopOnInterrupt:
 
 
 def run_training(args: argparse.Namespace, start: Callable[..., Any]) -> int:
-    """Call ``start(observers=, stop_requested=, batch_event_every=)`` with a progress printer, print the result."""
+    """Call ``start(observers=, stop_requested=, batch_event_every=)`` with a progress printer, print the result.
+
+    Under torchrun only rank 0 speaks; the other processes train quietly.
+    """
+    from cnnstudio.core.train.distributed import world_from_environment
+
+    if not world_from_environment().is_main:
+        with StopOnInterrupt(sys.stderr) as stop:
+            start(observers=(), stop_requested=stop.requested, batch_event_every=10)
+        return EXIT_OK
     out = sys.stderr if args.json else sys.stdout
     printer = TrainingPrinter(out=out, err=sys.stderr, progress=not args.no_progress)
     try:

@@ -26,6 +26,7 @@ GLOBAL_POOLS = ("none", "avg", "max")
 ACTIVATIONS = ("relu", "leaky_relu", "gelu", "silu", "tanh")
 DEVICES = ("auto", "cpu", "cuda", "mps")
 LR_SCHEDULES = ("constant", "cosine")
+PRECISIONS = ("fp32", "bf16", "fp16")
 # Limits that keep nonsense out (each far beyond any sensible run):
 MAX_SEED = 2**63 - 1  # torch.manual_seed takes at most 64 bits
 MAX_ID_LENGTH = 4096  # a dataset id may be a folder path (PATH_MAX on Linux)
@@ -100,6 +101,7 @@ class TrainingConfig:
     class_balanced_loss: bool = True  # weight the loss by inverse class frequency
     balanced_sampling: bool = False  # draw every class equally often in each epoch (with replacement)
     tensorboard: bool = False  # write TensorBoard event files into RUN_DIR/tensorboard
+    precision: str = "fp32"  # fp32 | bf16 | fp16 (mixed precision; fp16 needs a CUDA GPU)
 
 
 @dataclass
@@ -165,6 +167,7 @@ class RunConfig:
         _require(0 < t.lr <= 10, f"training.lr must be > 0 and <= 10, got {shown(t.lr)}")
         _choice(t.optimizer, OPTIMIZERS, "training.optimizer")
         _choice(t.lr_schedule, LR_SCHEDULES, "training.lr_schedule")
+        _choice(t.precision, PRECISIONS, "training.precision")
         _number(t.weight_decay, "training.weight_decay")
         _require(t.weight_decay >= 0, f"training.weight_decay must be >= 0, got {shown(t.weight_decay)}")
         _require(t.weight_decay <= 10, f"training.weight_decay must be <= 10, got {shown(t.weight_decay)}")

@@ -42,27 +42,34 @@ class BatchAugmenter:
         masks: torch.Tensor | None,
         boxes: list[torch.Tensor] | None,
         generator: torch.Generator,
+        share: tuple[int, int] | None = None,
     ) -> tuple[torch.Tensor, torch.Tensor | None, list[torch.Tensor] | None]:
         """Augment (N, 3, H, W) images with their (N, H, W) masks and per-image (K, 4) boxes.
 
         Random numbers come only from ``generator`` (drawn on its device), in
         a fixed order: flips, then vertical shifts, then horizontal shifts.
         With both switches off the inputs are returned as they are.
+        ``share`` = (global batch size, first row): the images are those rows of a
+        larger batch (one process's share under data-parallel training); the draws
+        are made for the whole batch and sliced, so each image gets what it would
+        get on one process.
         """
         if not self.enabled or images.shape[0] == 0:
             return images, masks, boxes
         n, _, height, width = images.shape
         device = images.device
+        total, first = share or (n, 0)
+        mine = slice(first, first + n)  # this batch's rows of the draws
         flipped = torch.zeros(n, dtype=torch.bool, device=device)
         dy = torch.zeros(n, dtype=torch.int64, device=device)
         dx = torch.zeros(n, dtype=torch.int64, device=device)
         if self.flip:
-            flipped = (torch.rand(n, generator=generator, device=generator.device) < 0.5).to(device)
+            flipped = (torch.rand(total, generator=generator, device=generator.device)[mine] < 0.5).to(device)
         if self.shift:
             max_dy = int(height * self.max_shift_fraction)
             max_dx = int(width * self.max_shift_fraction)
-            dy = _draw_shifts(max_dy, n, generator).to(device)
-            dx = _draw_shifts(max_dx, n, generator).to(device)
+            dy = _draw_shifts(max_dy, total, generator)[mine].to(device)
+            dx = _draw_shifts(max_dx, total, generator)[mine].to(device)
 
         # out[y, x] = flip(in)[y - dy, x - dx]; clamping the source repeats the edge.
         source_rows = torch.arange(height, device=device).view(1, height) - dy.view(n, 1)  # (N, H)

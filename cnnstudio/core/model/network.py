@@ -16,6 +16,7 @@ import torch
 from torch import nn
 
 from cnnstudio.core.config import ModelConfig
+from cnnstudio.core.model.batch_dropout import BatchDropout
 from cnnstudio.core.model.heads import Head
 
 ACTIVATION_LAYERS: dict[str, Callable[[], nn.Module]] = {
@@ -101,7 +102,7 @@ class CNNModel(nn.Module):
         self.register_buffer("input_mean", (mean if mean is not None else torch.full((3,), 0.5)).reshape(1, 3, 1, 1).float())
         self.register_buffer("input_std", (std if std is not None else torch.full((3,), 0.25)).reshape(1, 3, 1, 1).float())
         self.backbone = build_backbone(config)
-        self.dropout = nn.Dropout(config.dropout) if config.dropout > 0 else nn.Identity()
+        self.dropout = BatchDropout(config.dropout) if config.dropout > 0 else nn.Identity()
         self.head = head
 
     def normalize(self, images: torch.Tensor) -> torch.Tensor:

@@ -32,13 +32,19 @@ def resolve_device(name: str = "auto") -> torch.device:
 
 
 def resolve_threads(threads: int = 0) -> int:
-    """The torch thread count: ``threads``, or every core this process may use when 0."""
+    """The torch thread count: ``threads``, or when 0 every core this process may use, shared fairly
+    among the processes torchrun started on this machine (``LOCAL_WORLD_SIZE``)."""
     if threads > 0:
         return threads
     try:
-        return max(1, len(os.sched_getaffinity(0)))
+        cores = len(os.sched_getaffinity(0))
     except AttributeError:  # macOS, Windows
-        return max(1, os.cpu_count() or 1)
+        cores = os.cpu_count() or 1
+    try:
+        neighbours = max(1, int(os.environ.get("LOCAL_WORLD_SIZE", "1")))
+    except ValueError:
+        neighbours = 1
+    return max(1, cores // neighbours)
 
 
 def use_channels_last(config: ModelConfig, device: torch.device) -> bool:

@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 import torch
 
 from cnnstudio.core.config import RunConfig
-from cnnstudio.core.data.augment import BatchAugmenter
 from cnnstudio.core.data.imageset import ImageSet
 from cnnstudio.core.data.sampling import inverse_frequency
 from cnnstudio.core.data.splits import channel_stats, resize_images, split_by_role
@@ -23,6 +22,8 @@ from cnnstudio.core.model.heads import Targets
 from cnnstudio.core.model.network import CNNModel, build_model
 from cnnstudio.core.runs.loop_state import LoopState
 from cnnstudio.core.specs import HeadSpec
+from cnnstudio.core.train.batches import BatchSource
+from cnnstudio.core.train.distributed import World
 from cnnstudio.core.train.pace import BatchPacer, EpochForecast, FirstBatchWatch, LayerStops
 
 
@@ -99,8 +100,12 @@ class FitSession:
     watch: FirstBatchWatch
     stops: LayerStops
     pacer: BatchPacer
-    augmenter: BatchAugmenter
     shown: tuple[torch.Tensor, torch.Tensor]  # the validation images (and labels) of the live snapshots
+    world: World  # the processes training together (one outside torchrun)
+    trained: torch.nn.Module  # what the loop calls: the model, or its DistributedDataParallel wrapper
+    batches: BatchSource
+    autocast_dtype: torch.dtype | None  # mixed precision (training.precision), None for fp32
+    scaler: torch.amp.GradScaler  # scales fp16 losses; a pass-through otherwise
     forward_s: float | None = None  # seconds per image of a forward pass, timed on the first snapshot
     epoch_seconds: list[float] = field(default_factory=list)
 

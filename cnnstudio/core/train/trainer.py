@@ -30,7 +30,6 @@ import logging
 import time
 import traceback
 from collections.abc import Callable, Sequence
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -41,24 +40,29 @@ from cnnstudio.core.config import RunConfig
 from cnnstudio.core.data.augment import BatchAugmenter
 from cnnstudio.core.data.imageset import ImageSet
 from cnnstudio.core.data.imbalance import imbalance_advice
-from cnnstudio.core.errors import CNNStudioError, ConfigError, RunError
+from cnnstudio.core.errors import CNNStudioError, RunError
 from cnnstudio.core.evaluate.evaluation import evaluate_tensors, targets_of
 from cnnstudio.core.events import Advice, CheckpointWritten, EpochEnded, Event, RunFailed, RunFinished, RunStarted
 from cnnstudio.core.model.network import CNNModel, feature_shape
 from cnnstudio.core.model.summary import require_trainable
-from cnnstudio.core.runs.checkpoint import reconcile, write_checkpoint
-from cnnstudio.core.runs.folder import SUMMARY_FILE, RunFolder, now_iso
+from cnnstudio.core.runs.checkpoint import write_checkpoint
+from cnnstudio.core.runs.folder import RunFolder, now_iso
 from cnnstudio.core.runs.loop_state import LoopState, learning_rate, score_of
 from cnnstudio.core.specs import HeadSpec
+from cnnstudio.core.train.batches import BatchSource
 from cnnstudio.core.train.device import resolve_device, resolve_threads, use_channels_last
+from cnnstudio.core.train.distributed import World, process_device
 from cnnstudio.core.train.epoch import EpochTotals, train_epoch
 from cnnstudio.core.train.fit_session import FitSession, batch_starts, build_fit_model, prepare_fit_data
 from cnnstudio.core.train.pace import BatchPacer, EpochForecast, FirstBatchWatch, LayerStops, StopNow
+from cnnstudio.core.train.placement import autocast_dtype, gradient_scaler, train_wrapper
+from cnnstudio.core.train.resume_state import attempt, read_resume
 from cnnstudio.core.train.snapshot import snapshot_indices, take_snapshot
 
 log = logging.getLogger(__name__)
 Observer = Callable[[Event], None]
 FINAL_EVAL_BUDGET_S = 1.0  # a stopped run skips its final evaluation when that is estimated to take longer
+GPU_REPORT_EVERY = 50  # on an accelerator a batch is reported (read back, a wait) at most every this many batches
 
 
 class Trainer:
@@ -76,6 +80,7 @@ class Trainer:
         batch_event_every: int = 10,
         snapshot_images: int = 4,
         notes: Sequence[tuple[str, str]] = (),
+        world: World | None = None,
     ) -> None:
         # Refuse a bad config before anything is written or computed.
         self.config = config.validate()
@@ -87,7 +92,10 @@ class Trainer:
         self.batch_event_every = max(1, batch_event_every)
         self.snapshot_images = snapshot_images
         self.notes = list(notes)  # (code, message): shown as Advice when the run starts
+        # Under torchrun every process trains; rank 0 alone writes the run folder and reports.
+        self.world = world or World()
         self._resume_from: tuple[dict[str, Any], dict[str, torch.Tensor]] | None = None
+        self._synchronised = ""  # how batch-norm statistics are shared across processes ("" on one)
         self._finish_only = False  # resume of a run killed after its last epoch: evaluate and summarise
         self._started = False  # the run's status is this session's to change only once training started
 
@@ -96,26 +104,21 @@ class Trainer:
         cls, run_dir: Path, imageset: ImageSet, head_spec: HeadSpec, *, epochs: int | None = None,
         observers: Sequence[Observer] = (), stop_requested: Callable[[], bool] | None = None, **kwargs: Any,
     ) -> Trainer:
-        """A Trainer that continues ``run_dir`` from its last saved epoch (to ``epochs`` if given)."""
-        run = RunFolder(run_dir)
-        if run.is_live():
-            raise RunError(f"{run.path} is being trained by another process (pid {run.read_info().get('pid')}); "
-                           f"stop it before resuming")
-        config = run.load_config()
-        if epochs is not None:
-            config = replace(config, training=replace(config.training, epochs=epochs)).validate()
-        repairs = reconcile(run)
-        state = run.load_state()
-        weights = state["model"] if "model" in state else run.load_weights("last")
-        loop = LoopState.from_dict(state["loop"])
-        patience = config.training.patience
-        trained = loop.epoch >= config.training.epochs or bool(patience and loop.bad_epochs >= patience)
-        if trained and not state.get("partial_epoch") and run.file(SUMMARY_FILE).is_file():
-            raise ConfigError(
-                f"{run.path} already trained {loop.epoch} of training.epochs = {config.training.epochs}; "
-                f"ask for more epochs to continue it"
-            )
-        trainer = cls(config, imageset, head_spec, run.path, observers=observers, stop_requested=stop_requested, **kwargs)
+        """A Trainer that continues ``run_dir`` from its last saved epoch (to ``epochs`` if given).
+
+        Under torchrun rank 0 reads the run folder and hands the checkpoint to the other processes, so
+        their number may differ from the run's, and other machines need no copy of the folder.
+        """
+        world = kwargs.get("world") or World()
+        if world.distributed:
+            outcome = world.share_object(attempt(lambda: read_resume(run_dir, epochs)) if world.is_main else None)
+            if isinstance(outcome, Exception):
+                raise outcome
+            config, state, weights, repairs, trained = outcome
+        else:
+            config, state, weights, repairs, trained = read_resume(run_dir, epochs)
+        trainer = cls(config, imageset, head_spec, Path(run_dir), observers=observers, stop_requested=stop_requested,
+                      **kwargs)
         trainer._resume_from = (state, weights)
         trainer._finish_only = trained and not state.get("partial_epoch")  # killed after its last checkpoint
         trainer.notes += [("checkpoint_repaired", note) for note in repairs]
@@ -154,8 +157,9 @@ class Trainer:
 
     def _start_session(self) -> FitSession:
         """Data, model and optimizer (restored when resuming), recorded in run.json; then RunStarted."""
-        cfg, t, run = self.config, self.config.training, self.run
-        device = resolve_device(cfg.device)
+        cfg, t, run, world = self.config, self.config.training, self.run, self.world
+        device = process_device(resolve_device(cfg.device), world)
+        precision = autocast_dtype(t.precision, device)
         threads = resolve_threads(cfg.threads)
         _use_threads(threads)
         if device.type == "cpu":
@@ -168,14 +172,25 @@ class Trainer:
         if channels_last:
             model.to(memory_format=torch.channels_last)
         loop = self._restore(model, optimizer)
+        trained, synchronised = train_wrapper(model, device, world)
+        self._synchronised = synchronised
         starts = batch_starts(len(data.train), t.batch_size)
         forecast = EpochForecast(cfg.model, data.all.num_classes, len(data.train), len(data.val), len(starts))
         watch = FirstBatchWatch(forecast, self._warn_slow)
         shown = snapshot_indices(data.val.labels, self.snapshot_images)
+        memory_format = torch.channels_last if channels_last else torch.contiguous_format
+        batches = BatchSource.for_run(data.train.images, data.train_targets,
+                                      BatchAugmenter(flip=t.augment_flip, shift=t.augment_shift),
+                                      device, memory_format, world)
+        # A stop inside a layer would leave the other processes waiting in a collective: with several,
+        # stops fall between batches, agreed by all (epoch.py).
+        layer_stops = self.stop_requested if not world.distributed else (lambda: False)
+        every = self.batch_event_every if device.type == "cpu" else max(self.batch_event_every, GPU_REPORT_EVERY)
         session = FitSession(
             data, model, optimizer, loop, device, channels_last, sample_weights, starts, forecast, watch,
-            LayerStops(model, self.stop_requested, on_layer=watch), BatchPacer(self.batch_event_every),
-            BatchAugmenter(flip=t.augment_flip, shift=t.augment_shift), (data.val.images[shown], data.val.labels[shown]),
+            LayerStops(model, layer_stops, on_layer=watch), BatchPacer(every),
+            (data.val.images[shown], data.val.labels[shown]), world, trained, batches, precision,
+            gradient_scaler(t.precision, device),
         )
         self._record_start(session, threads)
         self._emit(RunStarted(
@@ -208,20 +223,27 @@ class Trainer:
             "class_names": list(data.all.class_names), "dataset_name": data.all.name, "head_id": self.head_spec.id,
             "primary_metric": s.model.head.primary_metric, "feature_shape": list(feature_shape(cfg.model)),
             "input_mean": data.mean.tolist(), "input_std": data.std.tolist(), "device": str(s.device),
-            "threads": threads, "channels_last": s.channels_last,
+            "threads": threads, "channels_last": s.channels_last, "world_size": self.world.size,
+            "precision": cfg.training.precision, "batches": s.batches.where,
             "split_sizes": {"train": len(data.train), "val": len(data.val), "test": len(data.test)},
             "skipped_files": [{"path": skipped.path, "reason": skipped.reason} for skipped in self.imageset.skipped],
         }
+        if self.world.distributed:
+            info.update(backend=self.world.backend, batch_norm_sync=self._synchronised)
+        self._started = True
+        if not self.world.is_main:
+            return
         if self._resume_from is None:
             info["created"] = now_iso()
         if self._resume_from is not None or run.file("metrics.jsonl").exists():
             run.truncate_metrics(s.loop.epoch)  # a restarted run forgets epochs it never saved
         run.mark_running(**info)
-        self._started = True
 
     def _first_snapshot(self, s: FitSession) -> str:
         """Show the model before training and time its forward pass for the epoch estimate;
-        "cancelled" when Stop came first, else "completed"."""
+        "cancelled" when Stop came first, else "completed". Only rank 0 reports."""
+        if not self.world.is_main:
+            return "completed"
         try:
             start = time.perf_counter()
             self._emit(take_snapshot(s.model, s.loop.epoch, *s.shown))
@@ -254,8 +276,7 @@ class Trainer:
             try:
                 totals = train_epoch(s, self.config, epoch, epoch_start, self.stop_requested, self._emit,
                                      self._warn_slow)
-                result = evaluate_tensors(s.model, s.data.val.images, s.data.val_targets, device=s.device,
-                                          channels_last=s.channels_last)
+                result = self._validate(s)
             except StopNow:
                 # Weights change only in optimizer.step(), never inside a hook, so they are whole here;
                 # the epoch is not recorded, and resume redoes it.
@@ -264,6 +285,16 @@ class Trainer:
             if self._end_epoch(s, epoch, epoch_start, totals, result):
                 return "early_stopped", False
         return reason, False
+
+    def _validate(self, s: FitSession) -> Any:
+        """The epoch's validation result. Under torchrun rank 0 evaluates (with its batch-norm statistics,
+        shared with all) and hands the result over, so every process takes the same decisions."""
+        s.world.share_buffers(s.model)
+        result = None
+        if s.world.is_main:
+            result = evaluate_tensors(s.model, s.data.val.images, s.data.val_targets, device=s.device,
+                                      channels_last=s.channels_last)
+        return s.world.share_object(result)
 
     def _end_epoch(self, s: FitSession, epoch: int, epoch_start: float, totals: EpochTotals, result: Any) -> bool:
         """Record the epoch (metrics, best, advice, snapshot, checkpoint); True when early stopping ends the run."""
@@ -284,13 +315,14 @@ class Trainer:
         s.epoch_seconds.append(seconds)
         images_per_s = totals.seen / max(totals.train_seconds, 1e-9)
         eta = sum(s.epoch_seconds) / len(s.epoch_seconds) * (t.epochs - epoch)
-        self.run.append_metrics({
-            "epoch": epoch, "metrics": metrics, "lr": lr, "seconds": seconds,
-            "images_per_s": images_per_s, "is_best": is_best, "step": loop.step,
-        })
-        self._emit(EpochEnded(epoch, t.epochs, metrics, lr, images_per_s, eta, seconds, is_best))
-        self._advise(loop, epoch, metrics)
-        self._emit(take_snapshot(s.model, epoch, *s.shown))
+        if self.world.is_main:
+            self.run.append_metrics({
+                "epoch": epoch, "metrics": metrics, "lr": lr, "seconds": seconds,
+                "images_per_s": images_per_s, "is_best": is_best, "step": loop.step,
+            })
+            self._emit(EpochEnded(epoch, t.epochs, metrics, lr, images_per_s, eta, seconds, is_best))
+            self._advise(loop, epoch, metrics)
+            self._emit(take_snapshot(s.model, epoch, *s.shown))
         self._save(s, partial=False, best=is_best)
         return bool(t.patience and loop.bad_epochs >= t.patience and epoch < t.epochs)
 
@@ -301,6 +333,8 @@ class Trainer:
         """
         run, loop, data = self.run, s.loop, s.data
         final: dict[str, float] = {}
+        if not self.world.is_main:  # rank 0 evaluates and writes the summary; the others only trained
+            return RunFinished(str(run.path), reason, loop.epoch, loop.best_epoch, final, time.perf_counter() - started)
         slow = s.forward_s is not None and s.forward_s * (len(data.val) + len(data.test)) > FINAL_EVAL_BUDGET_S
         if reason == "cancelled" and slow:
             if 0 < loop.best_epoch <= len(loop.history):
@@ -326,6 +360,8 @@ class Trainer:
 
     # ---- helpers ------------------------------------------------------------
     def _save(self, s: FitSession, *, partial: bool, best: bool) -> None:
+        if not self.world.is_main:
+            return
         for which, path in write_checkpoint(self.run, s.model.state_dict(), s.optimizer, s.loop, partial=partial, best=best):
             self._emit(CheckpointWritten(s.loop.epoch, which, str(path)))
 
@@ -345,6 +381,8 @@ class Trainer:
             loop.overfitting_shown = True
 
     def _emit(self, event: Event) -> None:
+        if not self.world.is_main:  # one voice: rank 0 reports for all processes
+            return
         for observer in self.observers:
             try:
                 observer(event)
@@ -353,7 +391,7 @@ class Trainer:
 
     def _fail(self, message: str) -> None:
         try:
-            if self._started:  # a refusal before training (damaged state, bad config) leaves the status alone
+            if self._started and self.world.is_main:  # a refusal before training (damaged state, bad config) leaves the status alone
                 self.run.set_status("failed", error=message)
         except Exception:
             log.exception("could not mark %s as failed", self.run.path)
