@@ -21,4 +21,5 @@ unset QT_QPA_PLATFORM
 QT_QPA_PLATFORM=xcb CNNSTUDIO_JOURNEY_SCREENSHOTS="$PWD/docs/screenshots" .venv/bin/python -m pytest -q -p no:cacheprovider \
   tests/journeys/test_journey_class_folders.py tests/journeys/test_journey_defects_and_logos.py \
   tests/journeys/test_journey_interrupted_runs.py tests/journeys/test_journey_every_logo.py \
-  tests/journeys/test_journey_mvtec_good_only.py tests/journeys/test_journey_texture_resolution.py
+  tests/journeys/test_journey_mvtec_good_only.py tests/journeys/test_journey_texture_resolution.py \
+  "tests/journeys/test_journey_torchrun.py::test_the_train_menu_writes_run_toml_and_copies_the_torchrun_line_that_names_it"

@@ -41,7 +41,8 @@ MENU_ICONS = {
     "&Save run config as...": "save", "&Export model...": "export", "&Preferences...": "preferences",
     "&Quit": "quit", "&Start training": "start", "S&top training": "stop", "&Full screen": "full-screen",
     "&Plugins...": "plugins", "&Reload plugins": "reload", "&User guide": "help",
-    "&Keyboard shortcuts": "shortcuts", "&About CNN Studio": "about",
+    "&Keyboard shortcuts": "shortcuts", "&About CNN Studio": "about", "&Open run folder...": "open-run-folder",
+    "Train &with torchrun...": "torchrun",
 }
 
 
@@ -109,6 +110,7 @@ class MainWindow(QMainWindow):
         file_menu.addSeparator()
         self._action(file_menu, "Open run &config...", "Ctrl+Shift+O", self.open_config)
         self._action(file_menu, "&Save run config as...", QKeySequence.StandardKey.Save, self.save_config)
+        self._action(file_menu, "&Open run folder...", None, self.open_run_folder)
         file_menu.addSeparator()
         # Not Ctrl+E: a focused text or spin box takes that for "end of line" and the export never opens.
         self.export_action = self._action(file_menu, "&Export model...", "Ctrl+Shift+E", self.show_export)
@@ -126,6 +128,9 @@ class MainWindow(QMainWindow):
         self.start_action = self._action(train_menu, "&Start training", "Ctrl+R", self.controller.start_training)
         self.stop_action = self._action(train_menu, "S&top training", "Ctrl+.", self.controller.stop_training)
         self.stop_action.setEnabled(False)
+        train_menu.addSeparator()
+        self._action(train_menu, "Train &with torchrun...", None, self.show_torchrun).setStatusTip(
+            "The torchrun commands that train these settings on several processes or machines, to copy")
 
         view_menu = bar.addMenu("&View")
         self.full_screen_action = self._action(view_menu, "&Full screen", QKeySequence.StandardKey.FullScreen,
@@ -212,6 +217,18 @@ class MainWindow(QMainWindow):
         _, title = training_dataset(self.controller)  # the loaded dataset, which need not be the selected one
         self.statusBar().showMessage(f"Saved {path} (dataset {title}); train it headless with: "
                                      f"cnnstudio train --config {path}", 15_000)
+
+    def open_run_folder(self) -> None:
+        """File > Open run folder...: a run from anywhere (copied back from a GPU machine), shown in the Train tab."""
+        if self.runs_view.choose_run_folder():
+            self.tabs.setCurrentWidget(self.train_view)
+
+    def show_torchrun(self) -> None:
+        """Train > Train with torchrun...: the run.toml and the torchrun lines to copy (the app launches nothing)."""
+        from cnnstudio.gui.dialogs.torchrun_dialog import TorchrunDialog
+
+        self.torchrun_dialog = TorchrunDialog(self.controller, self.workspace(), self)
+        self.torchrun_dialog.show()
 
     def show_preferences(self) -> None:
         from cnnstudio.gui.dialogs.preferences_dialog import PreferencesDialog

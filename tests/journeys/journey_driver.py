@@ -237,12 +237,13 @@ class Studio:
             self.controller.run_event.disconnect(on_event)
         return seen[0]
 
-    def snapshot(self, name: str) -> None:
-        """Save the window as NAME.png in $CNNSTUDIO_JOURNEY_SCREENSHOTS (scripts/screenshots.sh sets it)."""
+    def snapshot(self, name: str, widget: QWidget | None = None) -> None:
+        """Save the window (or ``widget``, a dialog) as NAME.png in $CNNSTUDIO_JOURNEY_SCREENSHOTS
+        (scripts/screenshots.sh sets it)."""
         folder = os.environ.get(SCREENSHOTS_ENV)
         if folder:
             QApplication.processEvents()
-            self.window.grab().save(str(Path(folder) / f"{name}.png"))
+            (widget or self.window).grab().save(str(Path(folder) / f"{name}.png"))
 
     def wait_for(self, condition: Any, timeout: int = 60_000) -> None:
         self.qtbot.waitUntil(condition, timeout=timeout)

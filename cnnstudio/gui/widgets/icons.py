@@ -44,6 +44,9 @@ ICONS: dict[str, tuple[str, str]] = {
     "resume": ("mdi6.play-pause", palette.ICON_GO),
     "show-folder": ("mdi6.folder-search", palette.ICON),
     "compare": ("mdi6.compare-horizontal", palette.ICON),
+    "open-run-folder": ("mdi6.folder-download", palette.ICON),
+    "torchrun": ("mdi6.server-network", palette.ICON),
+    "copy": ("mdi6.content-copy", palette.ICON),
 }
 
 

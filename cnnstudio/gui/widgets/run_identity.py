@@ -1,8 +1,8 @@
 """Which run a tab shows and which dataset Start trains on, in words (read from the run folder, without torch).
 
     identity = identify_run(run_dir)     # name, its dataset's id and title, epochs, best val accuracy, checkpoint
-    run_caption(identity)                # "Run <b>NAME</b> · trained on <b>Retail products</b>" (+ a fallback note)
-    opened_message(identity)             # the status-bar line after Runs > Open
+    run_caption(identity)                # "Run <b>NAME</b> · trained on <b>Retail products</b>" (+ processes, a note)
+    opened_message(identity)             # the status-bar line after Runs > Open (or File > Open run folder)
     training_dataset(controller)         # (id, title) of the dataset Start trains on
     same_dataset(controller, identity)   # is the loaded dataset the one this run was trained on?
 
@@ -40,6 +40,7 @@ class RunIdentity:
     class_names: list[str] = field(default_factory=list)
     epochs: int = 0
     best_val_accuracy: float | None = None
+    world_size: int = 1  # training processes (torchrun); 1 for a run trained by one process
     weights: str = ""  # "best", "last" (a run stopped before its first best), "" (none yet)
     note: str = ""  # why the weights are not the best ones, or why there are none
 
@@ -63,6 +64,8 @@ def identify_run(run_dir: str | Path, controller: StudioController | None = None
             options = {}
     identity.dataset_id, identity.dataset_options = dataset_id, dict(options or {})
     identity.dataset_title = str(info.get("dataset_title") or dataset_title(dataset_id, controller))
+    world_size = info.get("world_size", 1)
+    identity.world_size = world_size if isinstance(world_size, int) and world_size > 1 else 1
     names = info.get("class_names")
     identity.class_names = [str(name) for name in names] if isinstance(names, list) else []
     records = run.read_metrics()
@@ -140,9 +143,15 @@ def run_caption(identity: RunIdentity, what: str = "Run") -> str:
     """"Run <b>NAME</b> · trained on <b>TITLE</b>", and on a second line the checkpoint note if any (HTML)."""
     name, title = escape(identity.name, quote=False), escape(identity.dataset_title, quote=False)
     text = f"{escape(what, quote=False)} <b>{name}</b> · trained on <b>{title}</b>"
+    text += f" by {processes_text(identity)}" if identity.world_size > 1 else ""
     if identity.note:
         text += "<br>" + note_html(identity.note)
     return text
+
+
+def processes_text(identity: RunIdentity) -> str:
+    """"2 torchrun processes" for a run trained by several processes, "1 process" otherwise."""
+    return f"{identity.world_size} torchrun processes" if identity.world_size > 1 else "1 process"
 
 
 def opened_message(identity: RunIdentity) -> str:
@@ -150,6 +159,7 @@ def opened_message(identity: RunIdentity) -> str:
     best = ("best val acc " + f"{identity.best_val_accuracy:.1%}" if identity.best_val_accuracy is not None
             else "no validated best yet")
     epochs = f"{identity.epochs} epoch{'s' if identity.epochs != 1 else ''}"
-    text = (f"Opened run {identity.name} ({identity.dataset_title}, {epochs}, {best}): "
+    text = (f"Opened run {identity.name} ({identity.dataset_title}, {epochs}, {best}"
+            f"{', trained by ' + processes_text(identity) if identity.world_size > 1 else ''}): "
             f"Evaluate, Threshold, Try an image and Export now show it")
     return text + (f". {identity.note}" if identity.note else "")

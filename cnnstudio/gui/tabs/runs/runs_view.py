@@ -4,7 +4,8 @@ Run folders are read on a worker thread (reading them imports torch via
 ``cnnstudio.core.runs.folder``); a folder that cannot be read is a "damaged: <reason>"
 row, never a crash. Opening a run emits ``controller.run_opened``, which the
 Train, Filters and Try views follow, and says so in the status bar; the current
-run's row is bold. Compare (Ctrl+D) reads the selected runs
+run's row is bold. "Open run folder..." (also in the File menu) opens a run folder from
+anywhere, one copied back from a GPU machine say. Compare (Ctrl+D) reads the selected runs
 on a worker (``cnnstudio.core.evaluate.compare``) and shows them in a CompareView under
 the table; "Try a variant" (``VariantButton``) trains one run again with one
 change and compares the two when it finishes.
@@ -19,6 +20,7 @@ from PySide6.QtCore import QItemSelectionModel, Qt, QUrl, Signal
 from PySide6.QtGui import QAction, QDesktopServices, QKeySequence, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QFileDialog,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -76,6 +78,11 @@ class RunsView(QWidget):
         self.folder_button = QPushButton(icon("show-folder"), "Show folder")
         self.folder_button.setToolTip("Open the run folder in the file manager: config.toml, metrics.jsonl, weights.")
         self.folder_button.clicked.connect(self.show_folder)
+        self.open_other_button = QPushButton(icon("open-run-folder"), "Open run folder...")
+        self.open_other_button.setToolTip("Open a run folder from anywhere, not only this workspace: one trained on "
+                                          "another machine (torchrun on a GPU box) and copied here, or a colleague's. "
+                                          "It needs config.toml, run.json and weights/.")
+        self.open_other_button.clicked.connect(self.choose_run_folder)
         self.compare_button = QPushButton(icon("compare"), "Compare")
         self.compare_button.setToolTip(COMPARE_TIP)
         self.compare_button.clicked.connect(self.compare_selected)
@@ -109,8 +116,8 @@ class RunsView(QWidget):
 
         # The workspace path on its own line: beside the buttons a long one widened the window.
         buttons = QHBoxLayout()
-        for button in (self.refresh_button, self.open_button, self.resume_button, self.folder_button,
-                       self.compare_button, self.variant_button):
+        for button in (self.refresh_button, self.open_button, self.open_other_button, self.resume_button,
+                       self.folder_button, self.compare_button, self.variant_button):
             buttons.addWidget(button)
         buttons.addStretch(1)
         # The table above, the comparison below (added on the first Compare).
@@ -266,10 +273,31 @@ class RunsView(QWidget):
         if values.get("Status", "").startswith("damaged"):
             self.controller.message.emit("warning", f"{values['Name']} cannot be opened: {values['Status'][9:]}")
             return
-        identity = identify_run(values["path"], self.controller)
-        self.controller.run_opened.emit(values["path"])
+        self._open(values["path"])
+
+    def _open(self, path: str) -> None:
+        identity = identify_run(path, self.controller)
+        self.controller.run_opened.emit(path)
         self._mark_current()
         self.controller.message.emit("info", opened_message(identity))
+
+    def choose_run_folder(self) -> bool:
+        """Ask for a run folder anywhere (copied from a GPU machine, a colleague's) and open it; True when opened."""
+        start = str(self.controller.runs_root or Path.home())
+        folder = QFileDialog.getExistingDirectory(self, "Open run folder", start)
+        return bool(folder) and self.open_run_folder(folder)
+
+    def open_run_folder(self, folder: str | Path) -> bool:
+        """Open a run folder from any place, as a row of the list opens; an error naming what is missing if it is not a run."""
+        from cnnstudio.app.open_run import check_run_folder
+
+        try:
+            path = check_run_folder(folder)
+        except CNNStudioError as error:
+            self.controller.message.emit("error", f"Cannot open the run: {error}")
+            return False
+        self._open(str(path))
+        return True
 
     def _on_run_state(self, state: str) -> None:
         """A run ended: its row's status and epochs changed on disk."""
