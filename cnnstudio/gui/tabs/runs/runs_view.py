@@ -195,10 +195,11 @@ class RunsView(QWidget):
         elif not rows:
             self.status_label.setText("No runs yet: train a model in the Train tab and it appears here.")
         else:
-            damaged = sum(r.get("Status", "").startswith("damaged") for r in rows)
+            damaged_count = sum(r.get("Status", "").startswith("damaged") for r in rows)
             if self.variant_button.pending is None:  # its progress line stays while the variant trains
                 self.status_label.setText(
-                    f"{len(rows)} runs" + (f", {damaged} damaged (they cannot be opened)" if damaged else "")
+                    f"{len(rows)} runs"
+                    + (f", {damaged_count} damaged (they cannot be opened)" if damaged_count else "")
                     + ". Double-click a run to open it; Ctrl+click several and Compare them.")
         self._mark_current()
         self._update_buttons()
