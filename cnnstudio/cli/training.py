@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import io
 import signal
 import sys
 import threading
@@ -48,7 +49,7 @@ def run_training(args: argparse.Namespace, start: Callable[..., Any]) -> int:
     from cnnstudio.core.train.distributed import world_from_environment
 
     if not world_from_environment().is_main:
-        with StopOnInterrupt(sys.stderr) as stop:
+        with StopOnInterrupt(io.StringIO()) as stop:  # rank 0 says "stopping" for all
             start(observers=(), stop_requested=stop.requested, batch_event_every=10)
         return EXIT_OK
     out = sys.stderr if args.json else sys.stdout
