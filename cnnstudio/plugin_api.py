@@ -43,6 +43,7 @@ _LAZY = {
     "IMAGE_EXTENSIONS": "cnnstudio.core.data.standard_options",
     "RESIZE_POLICIES": "cnnstudio.core.data.standard_options",
     "resolve_folder_size": "cnnstudio.core.data.standard_options",
+    "in_memory_limit_option": "cnnstudio.core.data.memory_limit",
     "import_class_folders": "cnnstudio.core.data.folder_import",
     "read_image": "cnnstudio.core.data.image_io",
     "fit_image": "cnnstudio.core.data.image_io",

@@ -15,6 +15,9 @@ passed, with no defect to show) cannot train a classifier; it opens as a
 defect dataset instead, and loads with one synthetic defect painted on a
 copy of each image (plugins/_synthetic_anomalies.py), so the defect-map head
 learns to find what differs from the good images.
+
+A folder of classes offers ``in_memory_limit_mb``: above it the decoded
+images stay in a memory-mapped file in the cache folder instead of memory.
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ from cnnstudio.plugin_api import (
     folder_dataset_id,
     folder_options,
     hookimpl,
+    in_memory_limit_option,
     private_module,
 )
 
@@ -73,7 +77,7 @@ def cnnstudio_open_folder(path: Path) -> DatasetSpec | None:
         ),
         task="classification",
         class_names=tuple(class_names),
-        options=folder_options(),
+        options=folder_options() + (in_memory_limit_option(),),
         load=lambda options: _load(path, options),
     )
 
@@ -114,7 +118,8 @@ def _load(path: Path, options: dict[str, Any]) -> Any:
     from cnnstudio.plugin_api import import_class_folders, resolve_folder_size
 
     policy = str(options["resize"])
-    return import_class_folders(path, size=resolve_folder_size(options["size"], path, policy), policy=policy)
+    return import_class_folders(path, size=resolve_folder_size(options["size"], path, policy), policy=policy,
+                                in_memory_limit_mb=options["in_memory_limit_mb"])
 
 
 def _classes_with_images(path: Path, subfolders: list[str]) -> list[str]:

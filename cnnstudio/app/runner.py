@@ -26,6 +26,7 @@ from cnnstudio.core.model.memory_budget import (
     available_memory,
     check_memory,
     dataset_figures,
+    dataset_on_disk,
     estimate_training_memory,
 )
 from cnnstudio.core.runs.folder import STATE_FILE, RunFolder, default_runs_root, new_run_dir
@@ -79,6 +80,7 @@ def training_memory(
         num_classes=num_classes or max(2, len(dataset_spec.class_names)),
         head_build=head_spec.build if head_spec is not None else None,
         masks=dataset_spec.task == "defect", accelerator=accelerator, summary=summary, dataset_hint=hint,
+        on_disk=dataset_on_disk(dataset_spec, options, images, size),
     )
 
 

@@ -17,7 +17,7 @@ def test_plugin_claims_a_folder_of_class_sub_folders(class_folders_plugin, class
     assert spec.id == f"folder:{class_folder}" and spec.title == "shapes"
     assert spec.task == "classification" and spec.domain == "Own images"
     assert spec.class_names == ("blue", "red")
-    assert spec.resolve_options() == {"size": "auto", "resize": "pad"}
+    assert spec.resolve_options() == {"size": "auto", "resize": "pad", "in_memory_limit_mb": "auto"}
 
 
 def test_plugin_dataset_loads_with_the_chosen_options(class_folders_plugin, class_folder):

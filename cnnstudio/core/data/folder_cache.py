@@ -3,7 +3,9 @@
 One cache per (folder, size, resize policy), stored as two files under
 ``<cache root>/folders/<hash>/``:
 
-- ``images.safetensors``: every cached image stacked, (N, 3, size, size) uint8
+- ``images.safetensors``: every cached image stacked, (N, 3, size, size) uint8,
+  written in chunks and memory-mapped when read (``disk_images``): opening the
+  cache reads nothing until rows are used
 - ``index.json``: for each image row its file key, plus the files that
   could not be read and why (so they are reported again without decoding)
 
@@ -21,9 +23,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import torch
-from safetensors.torch import load, save
 
-from cnnstudio.core.atomic import atomic_write_bytes, atomic_write_text
+from cnnstudio.core.atomic import atomic_write_text
+from cnnstudio.core.data.disk_images import DiskImageWriter, open_image_file
+from cnnstudio.core.errors import DatasetError
 
 CACHE_DIR_VARIABLE = "CNNSTUDIO_CACHE_DIR"
 _FORMAT = 1
@@ -59,24 +62,31 @@ def cache_folder(root: Path, size: int, policy: str, cache_dir: Path | None = No
 
 @dataclass
 class FolderCache:
-    """What is known about a folder's files: decoded images and unreadable files."""
+    """What is known about a folder's files: decoded images (mapped from disk) and unreadable files."""
 
     folder: Path
     size: int
     policy: str
-    images: dict[FileKey, torch.Tensor] = field(default_factory=dict)  # key -> (3, size, size) uint8
+    stack: torch.Tensor = field(default_factory=lambda: torch.empty(0, 3, 0, 0, dtype=torch.uint8))
+    rows: dict[FileKey, int] = field(default_factory=dict)  # key -> its row of ``stack``
     failures: dict[FileKey, str] = field(default_factory=dict)  # key -> reason
 
     @classmethod
     def open(cls, root: Path, size: int, policy: str, cache_dir: Path | None = None) -> FolderCache:
-        """Load the cache for ``root``; an absent or unusable one gives an empty cache."""
+        """Map the cache for ``root``; an absent or unusable one gives an empty cache."""
         cache = cls(cache_folder(root, size, policy, cache_dir), size, policy)
+        cache.stack = torch.empty(0, 3, size, size, dtype=torch.uint8)
         try:
             cache._load()
         except Exception:  # noqa: BLE001 - a damaged cache is rebuilt, never fatal
-            cache.images.clear()
+            cache.stack = torch.empty(0, 3, size, size, dtype=torch.uint8)
+            cache.rows.clear()
             cache.failures.clear()
         return cache
+
+    @property
+    def images_file(self) -> Path:
+        return self.folder / _IMAGES_FILE
 
     def _load(self) -> None:
         index_path = self.folder / _INDEX_FILE
@@ -87,40 +97,41 @@ class FolderCache:
             return
         keys = [_key(entry) for entry in index["images"]]
         failures = {_key(entry["key"]): str(entry["reason"]) for entry in index["failures"]}
-        images = torch.empty(0, 3, self.size, self.size, dtype=torch.uint8)
         if keys:
-            tensors = load((self.folder / _IMAGES_FILE).read_bytes())
-            if tensors.get("digest_check") is None or int(tensors["digest_check"]) != _digest(keys):
+            images, digest = open_image_file(self.images_file)  # mapped: nothing is read yet
+            if digest != _digest(keys) or tuple(images.shape) != (len(keys), 3, self.size, self.size):
                 return  # the two files are from different writes
-            images = tensors["images"]
-        if images.dtype != torch.uint8 or tuple(images.shape) != (len(keys), 3, self.size, self.size):
-            return
-        self.images = {key: images[row] for row, key in enumerate(keys)}
+            self.stack = images
+        self.rows = {key: row for row, key in enumerate(keys)}
         self.failures = failures
 
-    def save(self, images: dict[FileKey, torch.Tensor], failures: dict[FileKey, str]) -> None:
-        """Replace the cache with exactly these images and failures (atomic writes).
-
-        A cache that cannot be written (read-only disk, full disk) is skipped
-        silently: the import already has its images.
-        """
-        keys = list(images)
+    def writer(self) -> DiskImageWriter | None:
+        """A writer for a new images file (published by ``publish``), or None when the cache cannot be written."""
         try:
-            if keys:
-                stacked = torch.stack([images[key] for key in keys]).contiguous()  # (N, 3, size, size)
-                check = torch.tensor([_digest(keys)], dtype=torch.int64)
-                atomic_write_bytes(self.folder / _IMAGES_FILE, save({"images": stacked, "digest_check": check}))
-            index = {
-                "format": _FORMAT,
-                "size": self.size,
-                "policy": self.policy,
-                "images": [list(key) for key in keys],
-                "failures": [{"key": list(key), "reason": reason} for key, reason in failures.items()],
-            }
+            return DiskImageWriter(self.size, self.images_file)
+        except DatasetError:
+            return None
+
+    def publish(self, writer: DiskImageWriter, keys: list[FileKey], failures: dict[FileKey, str]) -> torch.Tensor:
+        """Finish ``writer`` (its rows are ``keys``' images, in order) and write the index to match.
+
+        Returns the written images, mapped. Raises DatasetError naming the file when it cannot be written.
+        """
+        self.stack = writer.finish(_digest(keys))
+        self.rows = {key: row for row, key in enumerate(keys)}
+        self.failures = dict(failures)
+        index = {
+            "format": _FORMAT,
+            "size": self.size,
+            "policy": self.policy,
+            "images": [list(key) for key in keys],
+            "failures": [{"key": list(key), "reason": reason} for key, reason in failures.items()],
+        }
+        try:
             atomic_write_text(self.folder / _INDEX_FILE, json.dumps(index))
         except OSError:
-            return
-        self.images, self.failures = dict(images), dict(failures)
+            pass  # the next open finds no matching index and decodes again; this import has its images
+        return self.stack
 
 
 def _key(entry: list) -> FileKey:

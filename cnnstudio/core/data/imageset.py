@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 import torch
 
+from cnnstudio.core.data.disk_images import take_rows
 from cnnstudio.core.errors import DatasetError
 
 # ImageSet.split_roles values: where the split may put an image.
@@ -26,7 +27,7 @@ class SkippedFile:
 
 @dataclass
 class ImageSet:
-    """Images with labels and optional masks and boxes, all in memory.
+    """Images with labels and optional masks and boxes, in memory (the images may be mapped from disk).
 
     images:  (N, 3, H, W) uint8
     labels:  (N,) int64, indices into ``class_names``
@@ -95,10 +96,14 @@ class ImageSet:
         return torch.bincount(self.labels, minlength=self.num_classes).tolist()
 
     def subset(self, indices: Sequence[int] | torch.Tensor) -> ImageSet:
-        """The images at ``indices``, in that order (skipped files are kept)."""
+        """The images at ``indices``, in that order (skipped files are kept).
+
+        Disk-backed images (``disk_images``) stay on disk: a view for a run of
+        consecutive rows, else a new image file written in chunks.
+        """
         index = torch.as_tensor(indices, dtype=torch.int64)
         return ImageSet(
-            images=self.images[index],
+            images=take_rows(self.images, index),
             labels=self.labels[index],
             class_names=list(self.class_names),
             masks=None if self.masks is None else self.masks[index],

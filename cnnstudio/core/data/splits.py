@@ -1,8 +1,9 @@
 """Train/validation/test splits, per-channel statistics and batch resizing.
 
-Everything here works on whole uint8 tensors held in memory (an ImageSet's
-``images``), is deterministic for a seed, and never makes a float copy of the
-entire dataset.
+Everything here works on whole uint8 tensors (an ImageSet's ``images``, in
+memory or mapped from disk: ``disk_images``), is deterministic for a seed,
+reads images a chunk at a time and never makes a float copy of the entire
+dataset; resizing disk-backed images writes the result to disk too.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import torch
 from torchvision.transforms import InterpolationMode
 from torchvision.transforms.v2 import functional as F
 
+from cnnstudio.core.data.disk_images import DiskImageWriter, chunks, read_rows, scratch_dir_of
 from cnnstudio.core.data.imageset import ANY_SPLIT, EVAL_ONLY, TRAIN_ONLY
 
 _STATS_CHUNK = 256  # images per chunk when computing channel statistics
@@ -108,7 +110,7 @@ def channel_stats(images: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     total = torch.zeros(channels, dtype=torch.float64)
     total_sq = torch.zeros(channels, dtype=torch.float64)
     for start in range(0, images.shape[0], _STATS_CHUNK):
-        chunk = images[start : start + _STATS_CHUNK].to(torch.float64)  # (n, C, H, W)
+        chunk = read_rows(images, start, start + _STATS_CHUNK).to(torch.float64)  # (n, C, H, W)
         total += chunk.sum(dim=(0, 2, 3))
         total_sq += chunk.square().sum(dim=(0, 2, 3))
     count = images.shape[0] * images.shape[2] * images.shape[3]
@@ -129,12 +131,21 @@ def resize_images(
     Images use antialiased bilinear interpolation, masks (N, H, W) nearest
     neighbour (they stay 0/1), and each (K, 4) x0, y0, x1, y1 box tensor is
     scaled by the same factors. Inputs already at that size come back
-    unchanged (the same objects, no copy).
+    unchanged (the same objects, no copy). Disk-backed images are resized a
+    chunk at a time into a new image file beside theirs.
     """
     height, width = int(images.shape[-2]), int(images.shape[-1])
     if (height, width) == (size, size):
         return images, masks, boxes
-    resized = F.resize(images, [size, size], interpolation=InterpolationMode.BILINEAR, antialias=True)
+    scratch = scratch_dir_of(images)
+    if scratch is None:
+        resized = F.resize(images, [size, size], interpolation=InterpolationMode.BILINEAR, antialias=True)
+    else:
+        writer = DiskImageWriter(size, scratch_dir=scratch)
+        for start, stop in chunks(int(images.shape[0])):
+            writer.append(F.resize(read_rows(images, start, stop), [size, size],
+                                   interpolation=InterpolationMode.BILINEAR, antialias=True))
+        resized = writer.finish()
     if masks is not None:
         masks = F.resize(
             masks.unsqueeze(1), [size, size], interpolation=InterpolationMode.NEAREST_EXACT

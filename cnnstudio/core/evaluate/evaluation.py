@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import torch
 
+from cnnstudio.core.data.disk_images import read_rows
 from cnnstudio.core.data.imageset import TRAIN_ONLY, ImageSet
 from cnnstudio.core.data.splits import resize_images, split_by_role
 from cnnstudio.core.errors import ConfigError
@@ -84,7 +85,7 @@ def evaluate_tensors(
     try:
         for start in range(0, count, batch_size):
             stop = min(start + batch_size, count)
-            batch = images[start:stop].to(device).float().div_(255)  # (n, 3, H, W) float
+            batch = read_rows(images, start, stop).to(device).float().div_(255)  # (n, 3, H, W) float
             if channels_last:
                 batch = batch.contiguous(memory_format=torch.channels_last)
             batch_targets = slice_targets(targets, start, stop).to(device)

@@ -3,7 +3,8 @@
 A run holds, at its peak:
 
 - the dataset as loaded: ``images x 3 x size x size`` bytes (uint8), plus one
-  byte per pixel of defect masks;
+  byte per pixel of defect masks (on DISK, not in memory, for a folder above its
+  ``in_memory_limit_mb``: the images and their copies are memory-mapped files);
 - its copies at ``model.input_size``: the resized copy (only when the sizes
   differ) and the training/validation/test splits, which index into it and so
   copy it once more (``fit_session.prepare_fit_data``);
@@ -39,6 +40,7 @@ WARN_SHARE = 0.6  # warn above this share of the available memory; refuse above 
 
 MEMORY = "memory"  # the computer's memory (RAM)
 ACCELERATOR = "accelerator"  # a CUDA GPU's own memory
+DISK = "disk"  # a memory-mapped file: a folder above its in_memory_limit_mb (core/data/disk_images.py)
 
 
 @dataclass(frozen=True)
@@ -73,7 +75,8 @@ class MemoryEstimate:
 
     @property
     def total(self) -> int:
-        return sum(part.bytes for part in self.parts)
+        """Bytes of memory (RAM and GPU); parts kept on disk are not counted."""
+        return sum(part.bytes for part in self.parts if part.place != DISK)
 
     def bytes_in(self, place: str) -> int:
         return sum(part.bytes for part in self.parts if part.place == place)
@@ -101,8 +104,10 @@ class MemoryEstimate:
 
     def line(self) -> str:
         """One short line for the summary and the Model tab: the total and every part."""
-        parts = ", ".join(f"{p.label} {format_bytes(p.bytes)}" for p in self.parts if p.bytes > 0)
-        return f"Training memory: about {format_bytes(self.total)} ({parts})"
+        parts = ", ".join(f"{p.label} {format_bytes(p.bytes)}" for p in self.parts if p.bytes > 0 and p.place != DISK)
+        disk = self.bytes_in(DISK)
+        on_disk = f"; on disk: {format_bytes(disk)}" if disk else ""
+        return f"Training memory: about {format_bytes(self.total)} ({parts}){on_disk}"
 
 
 @dataclass(frozen=True)
@@ -123,6 +128,7 @@ def estimate_training_memory(
     accelerator: bool = False,
     summary: Any = None,
     dataset_hint: str = "dataset.options.count or size",
+    on_disk: bool = False,
 ) -> MemoryEstimate:
     """The memory a training run of ``config`` (a RunConfig) needs at its peak, part by part.
 
@@ -131,6 +137,8 @@ def estimate_training_memory(
     ``accelerator`` puts the model's parts on a GPU rather than in the computer's memory.
     ``summary`` is the config's ModelSummary when the caller has it (else it is computed, on ``meta``).
     ``dataset_hint`` names what lowers the dataset ("dataset.options.count or size").
+    ``on_disk``: the images load into a memory-mapped file (``dataset_on_disk``), so the dataset and its
+    copies are placed on DISK and count against no memory.
     """
     model, training = config.model, config.training
     if summary is None:
@@ -145,13 +153,14 @@ def estimate_training_memory(
     if images and dataset_size:
         size = int(dataset_size)
         per_pixel = 3 + (1 if masks else 0)
-        parts.append(MemoryPart("dataset", "dataset", images * per_pixel * size * size,
-                                f"{images:,} images of {size}x{size}"))
+        data_place = DISK if on_disk else MEMORY
+        parts.append(MemoryPart("dataset", "dataset on disk" if on_disk else "dataset",
+                                images * per_pixel * size * size, f"{images:,} images of {size}x{size}", data_place))
         copies = 1 if size == input_size else 2  # the splits, and the resized copy when the sizes differ
         what = "the split copy" if copies == 1 else "the resized copy and its splits"
         parts.append(MemoryPart("copies", f"copies at {input_size}x{input_size}",
                                 copies * images * per_pixel * input_size * input_size,
-                                f"{what}, {images:,} images of {input_size}x{input_size}"))
+                                f"{what}, {images:,} images of {input_size}x{input_size}", data_place))
 
     params = int(summary.total_params)
     states = OPTIMIZER_STATES.get(str(training.optimizer), 2)
@@ -306,13 +315,27 @@ def dataset_figures(dataset_spec: Any, options: dict[str, Any]) -> tuple[int | N
     return None, size, "dataset.options.size"
 
 
+def dataset_on_disk(dataset_spec: Any, options: dict[str, Any], images: int | None, size: int | None,
+                    available: int | None = None) -> bool:
+    """Whether the dataset loads into a memory-mapped file: it offers ``in_memory_limit_mb``
+    (``core/data/memory_limit.py``) and its decoded images are above that limit."""
+    from cnnstudio.core.data.memory_limit import OPTION_NAME, decoded_bytes, in_memory_limit_bytes
+
+    offered = any(getattr(option, "name", "") == OPTION_NAME for option in getattr(dataset_spec, "options", ()))
+    if not offered or not images or not size:
+        return False
+    limit = in_memory_limit_bytes(options.get(OPTION_NAME), available_memory() if available is None else available)
+    return decoded_bytes(images, size) > limit
+
+
 def check_dataset_fits(dataset_spec: Any, options: dict[str, Any], available: int | None = None) -> None:
     """ConfigError when the dataset alone, as it would load, is larger than the memory available
-    (``available``, else ``available_memory()``): for a front end about to load it, before it does."""
+    (``available``, else ``available_memory()``): for a front end about to load it, before it does.
+    A dataset that loads into a memory-mapped file (``dataset_on_disk``) always fits."""
     from cnnstudio.core.errors import ConfigError
 
     images, size, hint = dataset_figures(dataset_spec, options)
-    if not images or not size:
+    if not images or not size or dataset_on_disk(dataset_spec, options, images, size, available):
         return
     need = images * (3 + (1 if getattr(dataset_spec, "task", "") == "defect" else 0)) * size * size
     free = available_memory() if available is None else available
@@ -330,18 +353,19 @@ def memory_report(config: Any, manager: Any, summary: Any = None, num_classes: i
     from cnnstudio.core.errors import CNNStudioError
 
     images = size = None
-    hint, masks, dataset = "dataset.options.count or size", False, "an unknown dataset"
+    hint, masks, dataset, on_disk = "dataset.options.count or size", False, "an unknown dataset", False
     try:
         dataset_spec = manager.dataset(config.dataset.id)
         options = dataset_spec.resolve_options(config.dataset.options)
         images, size, hint = dataset_figures(dataset_spec, options)
         masks = dataset_spec.task == "defect"
+        on_disk = dataset_on_disk(dataset_spec, options, images, size)
         dataset = dataset_spec.id + (f", {images:,} images of {size}x{size}" if images and size else "")
     except (CNNStudioError, OSError):
         pass  # the estimate then leaves the dataset out
     estimate = estimate_training_memory(
         config, images, size, num_classes=num_classes, head_build=head_build, masks=masks,
-        summary=summary, dataset_hint=hint,
+        summary=summary, dataset_hint=hint, on_disk=on_disk,
     )
     available = available_memory()
     room = f"; {format_bytes(available)} available now" if available is not None else ""

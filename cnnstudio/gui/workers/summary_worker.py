@@ -46,6 +46,7 @@ class DatasetFigures:
     size: int | None
     masks: bool = False
     hint: str = "dataset.options.count or size"
+    on_disk: bool = False  # the images load into a memory-mapped file (memory_budget.dataset_on_disk)
 
 
 def compute_summary(
@@ -82,6 +83,7 @@ def training_memory(config: RunConfig, summary: Any, dataset: DatasetFigures) ->
 
     estimate = estimate_training_memory(
         config, dataset.images, dataset.size, summary=summary, masks=dataset.masks, dataset_hint=dataset.hint,
+        on_disk=dataset.on_disk,
     )
     available = available_memory()
     verdict = check_memory(estimate, available)

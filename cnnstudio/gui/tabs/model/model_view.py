@@ -252,7 +252,11 @@ class ModelView(QWidget):
         if isinstance(count, int) and count > 0:
             return DatasetFigures(count, size, masks, "dataset.options.count or size")
         if loaded:
-            return DatasetFigures(int(images.shape[0]), size, masks, "the images in the folder or dataset.options.size")
+            from cnnstudio.core.model.memory_budget import dataset_on_disk
+
+            count = int(images.shape[0])
+            return DatasetFigures(count, size, masks, "the images in the folder or dataset.options.size",
+                                  on_disk=dataset_on_disk(spec, options, count, size))
         return DatasetFigures(None, size, masks, "dataset.options.size")
 
     def head_build(self, config: RunConfig) -> Any:
