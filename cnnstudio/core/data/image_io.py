@@ -24,8 +24,6 @@ from pathlib import Path
 import numpy as np
 import torch
 from PIL import ExifTags, Image, ImageOps, UnidentifiedImageError
-from torchvision.transforms import InterpolationMode
-from torchvision.transforms.v2 import functional as F
 
 from cnnstudio.core.data.standard_options import IMAGE_EXTENSIONS, RESIZE_POLICIES  # noqa: F401 (re-exported)
 from cnnstudio.core.errors import DatasetError
@@ -85,7 +83,8 @@ def read_image_and_size(path: Path, draft_size: int | None = None) -> tuple[torc
         raise DatasetError(f"{path}: not a readable image ({_os_reason(error)})") from None
     except (OSError, SyntaxError, ValueError, EOFError) as error:
         raise DatasetError(f"{path}: not a readable image ({_decode_reason(error)})") from None
-    return torch.from_numpy(array).permute(2, 0, 1).contiguous(), (height, width)
+    # numpy's transpose copy: torch's, per image on the decode threads, starts its own thread pool each time.
+    return torch.from_numpy(np.ascontiguousarray(array.transpose(2, 0, 1))), (height, width)
 
 
 def fit_image(image: torch.Tensor, size: int, policy: str = "pad") -> torch.Tensor:
@@ -101,6 +100,8 @@ def fit_image(image: torch.Tensor, size: int, policy: str = "pad") -> torch.Tens
         raise ValueError(f"resize policy must be one of {', '.join(RESIZE_POLICIES)}, got {policy!r}")
     height, width = int(image.shape[-2]), int(image.shape[-1])
     if policy == "crop" and height != width:
+        from torchvision.transforms.v2 import functional as F  # here: torchvision takes about a second to import
+
         side = min(height, width)
         image = F.center_crop(image, [side, side])
         height = width = side
@@ -171,6 +172,9 @@ def fit_mask(mask: torch.Tensor, size: int, policy: str = "pad") -> torch.Tensor
     binary = (mask[sy0:sy1, sx0:sx1] > 0).to(torch.uint8)[None]  # (1, h, w)
     resized = binary
     if tuple(binary.shape[-2:]) != (y1 - y0, x1 - x0):
+        from torchvision.transforms import InterpolationMode
+        from torchvision.transforms.v2 import functional as F
+
         resized = F.resize(binary, [y1 - y0, x1 - x0], interpolation=InterpolationMode.NEAREST_EXACT)
         if binary.any() and not resized.any():
             coverage = F.resize(binary.float(), [y1 - y0, x1 - x0],
@@ -209,6 +213,9 @@ def _picture(geometry: FitGeometry, height: int, width: int, size: int) -> tuple
 def _resize(image: torch.Tensor, height: int, width: int) -> torch.Tensor:
     if tuple(image.shape[-2:]) == (height, width):
         return image
+    from torchvision.transforms import InterpolationMode  # here: torchvision takes about a second to import
+    from torchvision.transforms.v2 import functional as F
+
     return F.resize(image, [height, width], interpolation=InterpolationMode.BILINEAR, antialias=True)
 
 

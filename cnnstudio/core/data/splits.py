@@ -9,8 +9,6 @@ dataset; resizing disk-backed images writes the result to disk too.
 from __future__ import annotations
 
 import torch
-from torchvision.transforms import InterpolationMode
-from torchvision.transforms.v2 import functional as F
 
 from cnnstudio.core.data.disk_images import DiskImageWriter, chunks, read_rows, scratch_dir_of
 from cnnstudio.core.data.imageset import ANY_SPLIT, EVAL_ONLY, TRAIN_ONLY
@@ -137,6 +135,10 @@ def resize_images(
     height, width = int(images.shape[-2]), int(images.shape[-1])
     if (height, width) == (size, size):
         return images, masks, boxes
+    # Here: torchvision takes about a second to import, and a folder at the model's size never needs it.
+    from torchvision.transforms import InterpolationMode
+    from torchvision.transforms.v2 import functional as F
+
     scratch = scratch_dir_of(images)
     if scratch is None:
         resized = F.resize(images, [size, size], interpolation=InterpolationMode.BILINEAR, antialias=True)

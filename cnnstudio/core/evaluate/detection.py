@@ -14,7 +14,6 @@ import math
 from typing import Any
 
 import torch
-from torchvision.ops import box_iou
 
 from cnnstudio.core.evaluate import metrics as metric_fns
 
@@ -78,6 +77,8 @@ def at_threshold(
     true_classes: list[torch.Tensor], threshold: float,
 ) -> dict[str, float]:
     """Precision, recall, count accuracy and mean IoU of the boxes scoring at or above ``threshold``."""
+    from torchvision.ops import box_iou  # box heads only: torchvision takes about a second to import
+
     matched = predicted = right_counts = 0
     best_overlaps: list[float] = []
     for (boxes, scores, classes), truth, truth_classes in zip(found, true_boxes, true_classes):
