@@ -342,8 +342,12 @@ class Trainer:
         else:
             if run.weights_path("best").exists():
                 s.model.load_state_dict(run.load_weights("best"))
+            # The best epoch was validated with exactly the best weights (saved right after): reuse its numbers.
+            best_val = {k: v for k, v in loop.history[loop.best_epoch - 1].items() if k.startswith("val_")} \
+                if 0 < loop.best_epoch <= len(loop.history) and run.weights_path("best").exists() else {}
+            final.update(best_val)
             for prefix, part in (("val", data.val), ("test", data.test)):
-                if len(part):
+                if len(part) and not (prefix == "val" and best_val):
                     result = evaluate_tensors(s.model, part.images, targets_of(part), device=s.device,
                                               channels_last=s.channels_last)
                     final[f"{prefix}_loss"] = result.loss
