@@ -61,4 +61,6 @@ def _refuse(run_dir: str, error: Exception) -> None:
 
 
 def preload_modules() -> list[str]:
-    return ["torch", "cnnstudio.app.runner", "cnnstudio.host.manager", "kill_helpers"]
+    # torch._dynamo: every torch.optim constructor imports it (about a second); it used to come with torchvision,
+    # which training no longer imports. Without it most kills would land in that import, not in the run.
+    return ["torch", "torch._dynamo", "cnnstudio.app.runner", "cnnstudio.host.manager", "kill_helpers"]
