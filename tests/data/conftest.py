@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
+import cnnstudio.core.data.folder_import as folder_import
 from cnnstudio.plugin_api import private_module
 
 REPO = Path(__file__).resolve().parents[2]
@@ -53,3 +54,17 @@ def class_folder(tmp_path: Path) -> Path:
 def class_folders_plugin():
     """plugins/class_folders.py loaded by path, as the plugin manager loads a bundled plugin."""
     return private_module(str(REPO / "plugins" / "class_folders.py"), "class_folders")
+
+
+@pytest.fixture
+def decode_counter(monkeypatch):
+    """Counts the files folder_import actually decodes (the real read_image still runs)."""
+    decoded: list[str] = []
+    real = folder_import.read_image
+
+    def counting_read_image(path, *args, **kwargs):
+        decoded.append(Path(path).name)
+        return real(path, *args, **kwargs)
+
+    monkeypatch.setattr(folder_import, "read_image", counting_read_image)
+    return decoded

@@ -9,7 +9,6 @@ import pytest
 import torch
 from PIL import Image
 
-import cnnstudio.core.data.folder_import as folder_import
 from cnnstudio.core.config import ConvLayer, ModelConfig, RunConfig, TrainingConfig
 from cnnstudio.core.data.disk_images import DiskImageWriter, is_disk_backed, open_image_file
 from cnnstudio.core.data.folder_cache import cache_folder
@@ -44,20 +43,6 @@ def folder(tmp_path_factory) -> Path:
         path.parent.mkdir(parents=True, exist_ok=True)
         Image.fromarray(pixels).save(path)
     return root
-
-
-@pytest.fixture
-def decode_counter(monkeypatch):
-    """Counts the files folder_import decodes (the real read_image still runs)."""
-    decoded: list[str] = []
-    real = folder_import.read_image
-
-    def counting_read_image(path, *args, **kwargs):
-        decoded.append(Path(path).name)
-        return real(path, *args, **kwargs)
-
-    monkeypatch.setattr(folder_import, "read_image", counting_read_image)
-    return decoded
 
 
 def mapped_file(tensor: torch.Tensor) -> str | None:

@@ -8,23 +8,8 @@ from pathlib import Path
 import pytest
 import torch
 
-import cnnstudio.core.data.folder_import as folder_import
 from cnnstudio.core.data.folder_cache import cache_folder
 from cnnstudio.core.data.folder_import import import_class_folders
-
-
-@pytest.fixture
-def decode_counter(monkeypatch):
-    """Counts the files folder_import actually decodes (the real read_image still runs)."""
-    decoded: list[str] = []
-    real = folder_import.read_image
-
-    def counting_read_image(path, *args, **kwargs):
-        decoded.append(Path(path).name)
-        return real(path, *args, **kwargs)
-
-    monkeypatch.setattr(folder_import, "read_image", counting_read_image)
-    return decoded
 
 
 @pytest.fixture
