@@ -104,8 +104,7 @@ def train_epoch(
             ))
     totals = world.sum(torch.stack([meter.loss_sum.to("cpu", torch.float64), meter.hits.to("cpu", torch.float64),
                                     torch.tensor(float(meter.seen), dtype=torch.float64)]))
-    if not torch.isfinite(totals[0]):
-        _require_finite(totals[0], t.lr, epoch, batches)
+    _require_finite(totals[0], t.lr, epoch, batches)  # on a GPU, a NaN after the last report shows here
     return EpochTotals(int(totals[2]), int(totals[1]), float(totals[0]), time.perf_counter() - epoch_start)
 
 

@@ -41,7 +41,7 @@ from cnnstudio.core.data.augment import BatchAugmenter
 from cnnstudio.core.data.imageset import ImageSet
 from cnnstudio.core.data.imbalance import imbalance_advice
 from cnnstudio.core.errors import CNNStudioError, RunError
-from cnnstudio.core.evaluate.evaluation import evaluate_tensors, targets_of
+from cnnstudio.core.evaluate.evaluation import evaluate_tensors
 from cnnstudio.core.events import Advice, CheckpointWritten, EpochEnded, Event, RunFailed, RunFinished, RunStarted
 from cnnstudio.core.model.network import CNNModel, feature_shape
 from cnnstudio.core.model.summary import require_trainable
@@ -53,6 +53,7 @@ from cnnstudio.core.train.batches import BatchSource
 from cnnstudio.core.train.device import resolve_device, resolve_threads, use_channels_last
 from cnnstudio.core.train.distributed import World, process_device
 from cnnstudio.core.train.epoch import EpochTotals, train_epoch
+from cnnstudio.core.train.final_metrics import final_metrics
 from cnnstudio.core.train.fit_session import FitSession, batch_starts, build_fit_model, prepare_fit_data
 from cnnstudio.core.train.pace import BatchPacer, EpochForecast, FirstBatchWatch, LayerStops, StopNow
 from cnnstudio.core.train.placement import autocast_dtype, gradient_scaler, train_wrapper
@@ -61,7 +62,6 @@ from cnnstudio.core.train.snapshot import snapshot_indices, take_snapshot
 
 log = logging.getLogger(__name__)
 Observer = Callable[[Event], None]
-FINAL_EVAL_BUDGET_S = 1.0  # a stopped run skips its final evaluation when that is estimated to take longer
 GPU_REPORT_EVERY = 50  # on an accelerator a batch is reported (read back, a wait) at most every this many batches
 
 
@@ -327,31 +327,11 @@ class Trainer:
         return bool(t.patience and loop.bad_epochs >= t.patience and epoch < t.epochs)
 
     def _finish(self, s: FitSession, reason: str, started: float) -> RunFinished:
-        """Final numbers from the best checkpoint on validation and test, summary.json, the status; RunFinished.
-
-        A stopped run whose evaluation would keep the person waiting reports the best epoch's validation numbers.
-        """
-        run, loop, data = self.run, s.loop, s.data
-        final: dict[str, float] = {}
+        """Final numbers from the best checkpoint (``final_metrics``), summary.json, the status; RunFinished."""
+        run, loop = self.run, s.loop
         if not self.world.is_main:  # rank 0 evaluates and writes the summary; the others only trained
-            return RunFinished(str(run.path), reason, loop.epoch, loop.best_epoch, final, time.perf_counter() - started)
-        slow = s.forward_s is not None and s.forward_s * (len(data.val) + len(data.test)) > FINAL_EVAL_BUDGET_S
-        if reason == "cancelled" and slow:
-            if 0 < loop.best_epoch <= len(loop.history):
-                final = {k: v for k, v in loop.history[loop.best_epoch - 1].items() if k.startswith("val_")}
-        else:
-            if run.weights_path("best").exists():
-                s.model.load_state_dict(run.load_weights("best"))
-            # The best epoch was validated with exactly the best weights (saved right after): reuse its numbers.
-            best_val = {k: v for k, v in loop.history[loop.best_epoch - 1].items() if k.startswith("val_")} \
-                if 0 < loop.best_epoch <= len(loop.history) and run.weights_path("best").exists() else {}
-            final.update(best_val)
-            for prefix, part in (("val", data.val), ("test", data.test)):
-                if len(part) and not (prefix == "val" and best_val):
-                    result = evaluate_tensors(s.model, part.images, targets_of(part), device=s.device,
-                                              channels_last=s.channels_last)
-                    final[f"{prefix}_loss"] = result.loss
-                    final.update({f"{prefix}_{name}": value for name, value in result.metrics.items()})
+            return RunFinished(str(run.path), reason, loop.epoch, loop.best_epoch, {}, time.perf_counter() - started)
+        final = final_metrics(s, run, reason)
         seconds = time.perf_counter() - started
         finished = RunFinished(str(run.path), reason, loop.epoch, loop.best_epoch, final, seconds)
         run.write_summary({
