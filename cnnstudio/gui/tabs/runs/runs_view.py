@@ -198,7 +198,7 @@ class RunsView(QWidget):
             damaged_count = sum(r.get("Status", "").startswith("damaged") for r in rows)
             if self.variant_button.pending is None:  # its progress line stays while the variant trains
                 self.status_label.setText(
-                    f"{len(rows)} runs"
+                    f"{len(rows)} run{'s' if len(rows) != 1 else ''}"
                     + (f", {damaged_count} damaged (they cannot be opened)" if damaged_count else "")
                     + ". Double-click a run to open it; Ctrl+click several and Compare them.")
         self._mark_current()
